@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import Location, Organization, Role
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct email and password. The password is "
+        "case-sensitive; after several failed attempts log-in is paused for a while.",
+    }
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "slug"]
+        help_texts = {"slug": "Used in addresses, e.g. northline-rail. Cannot be changed later."}
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name"]
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["code", "name", "kind", "region", "address", "is_active"]
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        clash = Location.objects.for_org(self.instance.organization).filter(code=code)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another location already uses this code.")
+        return code
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header row. At most 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    max_bytes = 2 * 1024 * 1024
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > self.max_bytes:
+            raise forms.ValidationError(
+                f"The file is {f.size / 1024 / 1024:.1f} MB; the limit is 2 MB."
+            )
+        return f
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=150, required=False, label="Full name")
+    role = forms.ChoiceField(choices=Role.choices)
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Client managers only: limit what they see to these locations (none = all).",
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].queryset = Location.objects.for_org(organization)
+
+
+class MemberEditForm(MemberForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+        del self.fields["full_name"]

@@ -1,0 +1,17 @@
+"""Client address for throttling: REMOTE_ADDR unless we are told how many proxies to trust."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address that connected to the first trusted proxy; forged hops cannot move it."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    # Each trusted proxy appends the address it saw; a client can only prepend fake entries.
+    if len(hops) >= count:
+        return hops[-count]
+    return remote

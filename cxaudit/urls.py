@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cxaudit.accounts import views as account_views
+from cxaudit.accounts.forms import EmailAuthenticationForm
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("cxaudit.accounts.urls")),
+    path("", include("cxaudit.journeys.urls")),
+    path("", include("surveys.urls")),
+    path("", include("shoppers.urls")),
+    path("", include("cxaudit.insights.urls")),
+]
+
+handler403 = "cxaudit.accounts.errors.permission_denied"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ShoppersConfig(AppConfig):
+    name = "shoppers"
+    label = "shoppers"
+    verbose_name = "Shoppers and assignments"

@@ -1,0 +1,7 @@
+// cxaudit: progressive enhancement only; every page works without this file.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form.confirm-form");
+  if (form && !window.confirm(form.dataset.confirm || "Are you sure?")) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,30 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from cxaudit.accounts.models import Membership, Organization, User
+
+
+@pytest.mark.django_db
+def test_create_org_creates_an_empty_organisation(capsys):
+    call_command("create_org", "new-co", "New Co")
+    assert Organization.objects.get(slug="new-co").name == "New Co"
+    assert "Created organisation new-co" in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("create_org", "new-co", "Again")
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_repeatable_and_prints_logins(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    org = Organization.objects.get(slug="northline-rail")
+    out = capsys.readouterr().out
+    assert "admin@northline.example" in out and "shopper@northline.example" in out
+    assert org.locations.filter(kind="branch").count() == 3
+    assert set(Membership.objects.for_org(org).values_list("role", flat=True)) == {
+        "program_admin",
+        "reviewer",
+        "client_manager",
+        "shopper",
+    }
+    assert User.objects.filter(email="admin@northline.example").count() == 1

@@ -1,51 +1,32 @@
 """Every organisation-scoped URL × every role: allowed roles get the page, members without the
 capability get 403, outsiders get 404, anonymous visitors are sent to log in.
 
-Each app adds rows for its views to MATRIX; `test_every_org_url_is_in_the_matrix` fails when a
-view is registered without a row, so no view escapes the check.
+Each app lists its views in tests/<app>/matrix.py (ROWS); `test_every_org_url_is_in_the_matrix`
+fails when a view is registered without a row, so no view escapes the check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cxaudit.accounts.models import Location, Membership, Organization
-from cxaudit.accounts.permissions import ROLE_CAPABILITIES, Cap
+from cxaudit.accounts.permissions import ROLE_CAPABILITIES
 from tests.conftest import ROLE_NAMES
+from tests.matrix_row import Row
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    capability: Cap
-    kwargs: Callable[[Organization], dict] = lambda org: {}
-    method: str = "get"
+def _collect() -> list[Row]:
+    rows: list[Row] = []
+    for path in sorted(Path(__file__).parent.glob("*/matrix.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.matrix")
+        rows.extend(module.ROWS)
+    return rows
 
 
-def _location(org):
-    return {"pk": Location.objects.get_or_create(organization=org, code="M1", name="M")[0].pk}
-
-
-def _shopper_membership(org):
-    return {"pk": Membership.objects.filter(organization=org, role="shopper").get().pk}
-
-
-MATRIX: list[Row] = [
-    Row("accounts:org_home", Cap.VIEW_ORG),
-    Row("accounts:org_settings", Cap.MANAGE_ORG),
-    Row("accounts:location_list", Cap.VIEW_LOCATIONS),
-    Row("accounts:location_create", Cap.MANAGE_LOCATIONS),
-    Row("accounts:location_import", Cap.MANAGE_LOCATIONS),
-    Row("accounts:location_edit", Cap.MANAGE_LOCATIONS, _location),
-    Row("accounts:member_list", Cap.MANAGE_MEMBERS),
-    Row("accounts:member_add", Cap.MANAGE_MEMBERS),
-    Row("accounts:member_edit", Cap.MANAGE_MEMBERS, _shopper_membership),
-    Row("accounts:member_remove", Cap.MANAGE_MEMBERS, _shopper_membership, "post"),
-]
+MATRIX: list[Row] = _collect()
 
 ROLE_OF = {
     "program_admin": "program_admin",

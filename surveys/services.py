@@ -1,0 +1,282 @@
+"""Recording and scoring responses: the one path by which answers enter cxaudit, whether typed
+into the form engine, imported from CSV or re-scored after a rule change."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cxaudit.accounts.models import Location, User
+from cxaudit.errors import DomainError, ValidationFailed
+from cxaudit.journeys.models import Wave
+
+from .cleaning import clean_answer
+from .models import Answer, Question, Response, Section, Source, Survey, show_if_from_json
+from .question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
+from .scoring import ResponseScore, SectionSpec, SurveyScoringRules, score_response, visible_codes
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A survey version read once: its sections as pure specs and its questions by code."""
+
+    survey: Survey
+    sections: tuple[SectionSpec, ...]
+    questions: dict[str, Question]
+    rules: SurveyScoringRules
+
+
+def load_structure(survey: Survey) -> Structure:
+    """Two queries: sections and questions of one survey version."""
+    sections = list(Section.objects.filter(survey=survey).order_by("position", "pk"))
+    by_section: dict[int, list[Question]] = {s.pk: [] for s in sections}
+    for q in Question.objects.filter(survey=survey).order_by("position", "pk"):
+        by_section[q.section_id].append(q)
+    # In form order: section by section.
+    questions = {q.code: q for s in sections for q in by_section[s.pk]}
+    specs = tuple(
+        SectionSpec(
+            key=str(s.pk),
+            questions=tuple(q.spec() for q in by_section[s.pk]),
+            weight=float(s.weight) if s.weight is not None else None,
+            show_if=show_if_from_json(s.show_if),
+        )
+        for s in sections
+    )
+    rules = SurveyScoringRules(
+        na_policy=survey.na_policy, bonus_cap=survey.bonus_cap, critical_scope=survey.critical_scope
+    )
+    return Structure(survey=survey, sections=specs, questions=questions, rules=rules)
+
+
+@dataclass(frozen=True)
+class CleanSubmission:
+    answers: dict[str, CleanValue]  # visible questions only
+    visible: set[str]
+
+
+def clean_submission(
+    structure: Structure, raw: Mapping[str, Any], *, partial: bool = False
+) -> CleanSubmission:
+    """Clean every raw answer, apply skip logic and discard answers to hidden questions.
+
+    Raises ValidationFailed listing (question code, reason) for every problem: unknown
+    questions (a forged form), malformed values and, unless `partial`, missing required answers.
+    """
+    errors: list[tuple[str, str]] = []
+    unknown = sorted(set(raw) - set(structure.questions))
+    errors.extend((code, "not a question of this survey") for code in unknown)
+    cleaned: dict[str, CleanValue] = {}
+    for code, question in structure.questions.items():
+        try:
+            cleaned[code] = clean_answer(question.spec(), raw.get(code), enforce_required=False)
+        except AnswerError as exc:
+            errors.append((code, exc.message))
+            cleaned[code] = UNANSWERED
+    visible = visible_codes(structure.sections, cleaned)
+    if not partial:
+        for code in visible:
+            q = structure.questions[code]
+            if q.required and not cleaned[code].answered:
+                errors.append((code, "an answer is required"))
+    if errors:
+        order = {code: i for i, code in enumerate(structure.questions)}
+        errors.sort(key=lambda e: order.get(e[0], -1))
+        raise ValidationFailed(f"{len(errors)} answer(s) need attention.", errors)
+    return CleanSubmission(
+        answers={code: v for code, v in cleaned.items() if code in visible and v.answered},
+        visible=visible,
+    )
+
+
+def _answer_rows(
+    response: Response, structure: Structure, submission: CleanSubmission, score: ResponseScore
+) -> list[Answer]:
+    items = score.items()
+    rows = []
+    for code, value in submission.answers.items():
+        q = structure.questions[code]
+        spec = q.spec()
+        item = items.get(code)
+        counted = item is not None and item.counted
+        rows.append(
+            Answer(
+                response=response,
+                question=q,
+                organization_id=response.organization_id,
+                standard_id=q.standard_id,
+                aspect=q.aspect,
+                source=response.source,
+                wave_id=response.wave_id,
+                location_id=response.location_id,
+                submitted_at=response.submitted_at,
+                value=value.to_json(),
+                is_na=value.is_na,
+                value_num=native(spec, value),
+                value_100=normalise(spec, value),
+                agrees=agrees(spec, value),
+                points_earned=item.earned if counted else None,
+                points_possible=item.possible if counted else None,
+            )
+        )
+    return rows
+
+
+def _store_score(response: Response, score: ResponseScore) -> None:
+    response.score_earned = score.earned
+    response.score_possible = score.possible
+    response.score_percent = score.percent
+    response.knocked_out = score.knocked_out or any(s.knocked_out for s in score.sections)
+    response.score_detail = score.to_dict()
+    response.scored_at = timezone.now()
+
+
+def _check_context(survey: Survey, location: Location | None, wave: Wave | None) -> None:
+    org_id = survey.organization_id
+    if location is not None and location.organization_id != org_id:
+        raise DomainError("The location belongs to another organisation.", field="location")
+    if wave is not None and wave.organization_id != org_id:
+        raise DomainError("The wave belongs to another organisation.", field="wave")
+
+
+def submit_response(
+    *,
+    response: Response,
+    raw_answers: Mapping[str, Any],
+    submitted_at: datetime | None = None,
+    structure: Structure | None = None,
+) -> Response:
+    """Turn a draft into a submitted, scored response with its answers; a replay of an already
+    submitted response returns it unchanged (idempotent). Invalid answers raise ValidationFailed
+    and the typed values stay saved in the draft, so nothing typed is lost."""
+    structure = structure or load_structure(response.survey)
+    try:
+        submission = clean_submission(structure, raw_answers)
+    except ValidationFailed:
+        Response.objects.filter(pk=response.pk, status=Response.Status.DRAFT).update(
+            draft=dict(raw_answers), updated_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status == Response.Status.SUBMITTED:
+            return locked
+        _check_context(structure.survey, locked.location, locked.wave)
+        locked.status = Response.Status.SUBMITTED
+        locked.submitted_at = submitted_at or timezone.now()
+        locked.draft = {}
+        score = score_response(
+            structure.rules, structure.sections, submission.answers, submission.visible
+        )
+        _store_score(locked, score)
+        locked.save()
+        Answer.objects.bulk_create(_answer_rows(locked, structure, submission, score))
+    return locked
+
+
+def record_response(
+    *,
+    survey: Survey,
+    source: str,
+    raw_answers: Mapping[str, Any],
+    client_id: uuid.UUID | None = None,
+    location: Location | None = None,
+    wave: Wave | None = None,
+    respondent: User | None = None,
+    respondent_ref: str = "",
+    submitted_at: datetime | None = None,
+    structure: Structure | None = None,
+) -> Response:
+    """Create and submit a response in one step (imports, API); idempotent on `client_id`."""
+    if source not in Source.values:
+        raise DomainError(f"Unknown source {source!r}.", field="source")
+    client_id = client_id or uuid.uuid4()
+    existing = Response.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        return _replay(existing, survey)
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                organization_id=survey.organization_id,
+                survey=survey,
+                source=source,
+                client_id=client_id,
+                location=location,
+                wave=wave,
+                respondent=respondent,
+                respondent_ref=respondent_ref,
+            )
+            return submit_response(
+                response=response,
+                raw_answers=raw_answers,
+                submitted_at=submitted_at,
+                structure=structure,
+            )
+    except IntegrityError:
+        # The same client id won a race in another request: return that one.
+        existing = Response.objects.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return _replay(existing, survey)
+
+
+def _replay(existing: Response, survey: Survey) -> Response:
+    if existing.survey_id != survey.pk:
+        raise DomainError("This submission id was already used for another survey.")
+    return existing
+
+
+@transaction.atomic
+def save_draft(*, response: Response, raw_answers: Mapping[str, Any]) -> Response:
+    """Store what the respondent has typed so far (no validation); a submitted response is
+    left untouched."""
+    updated = Response.objects.filter(pk=response.pk, status=Response.Status.DRAFT).update(
+        draft=dict(raw_answers), updated_at=timezone.now()
+    )
+    if not updated:
+        raise DomainError("This form was already submitted.")
+    response.refresh_from_db(fields=["draft", "updated_at"])
+    return response
+
+
+def rescore_responses(*, responses: Iterable[Response], structure: Structure) -> int:
+    """Re-score submitted responses of one survey version from their stored answers (after a
+    rule change) and update each answer's points; returns how many were re-scored."""
+    from .cleaning import clean_answer as _clean
+
+    count = 0
+    specs = {code: q.spec() for code, q in structure.questions.items()}
+    codes = {q.pk: code for code, q in structure.questions.items()}
+    for response in responses:
+        answers = list(response.answers.all())
+        values = {
+            codes[a.question_id]: _clean(specs[codes[a.question_id]], a.value) for a in answers
+        }
+        visible = visible_codes(structure.sections, values)
+        score = score_response(structure.rules, structure.sections, values, visible)
+        items = score.items()
+        for a in answers:
+            item = items.get(codes[a.question_id])
+            counted = item is not None and item.counted
+            a.points_earned = item.earned if counted else None
+            a.points_possible = item.possible if counted else None
+        Answer.objects.bulk_update(answers, ["points_earned", "points_possible"])
+        _store_score(response, score)
+        response.save(
+            update_fields=[
+                "score_earned",
+                "score_possible",
+                "score_percent",
+                "knocked_out",
+                "score_detail",
+                "scored_at",
+            ]
+        )
+        count += 1
+    return count

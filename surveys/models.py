@@ -361,8 +361,9 @@ class Answer(models.Model):
     value_num = models.FloatField(null=True, blank=True, help_text="On the question's own scale.")
     value_100 = models.FloatField(null=True, blank=True, help_text="On the common 0–100 scale.")
     agrees = models.BooleanField(null=True, blank=True, help_text="Top-2-box / promoter.")
-    points_earned = models.FloatField(null=True, blank=True)
-    points_possible = models.FloatField(null=True, blank=True)
+    # No points here on purpose: an item's points follow from its value, its question and the
+    # survey's rules, so they are derived (surveys.services.explain_response) rather than stored,
+    # and re-scoring a wave after a rule change never rewrites millions of answer rows.
 
     objects = AnswerQuerySet.as_manager()
 

@@ -96,15 +96,12 @@ def clean_submission(
 
 
 def _answer_rows(
-    response: Response, structure: Structure, submission: CleanSubmission, score: ResponseScore
+    response: Response, structure: Structure, submission: CleanSubmission
 ) -> list[Answer]:
-    items = score.items()
     rows = []
     for code, value in submission.answers.items():
         q = structure.questions[code]
         spec = q.spec()
-        item = items.get(code)
-        counted = item is not None and item.counted
         rows.append(
             Answer(
                 response=response,
@@ -121,8 +118,6 @@ def _answer_rows(
                 value_num=native(spec, value),
                 value_100=normalise(spec, value),
                 agrees=agrees(spec, value),
-                points_earned=item.earned if counted else None,
-                points_possible=item.possible if counted else None,
             )
         )
     return rows
@@ -133,8 +128,34 @@ def _store_score(response: Response, score: ResponseScore) -> None:
     response.score_possible = score.possible
     response.score_percent = score.percent
     response.knocked_out = score.knocked_out or any(s.knocked_out for s in score.sections)
-    response.score_detail = score.to_dict()
+    # Section level only: items are derived on demand by explain_response().
+    response.score_detail = {
+        "method": score.method,
+        "knocked_out": score.knocked_out,
+        "sections": [
+            {k: v for k, v in section.to_dict().items() if k != "items"}
+            for section in score.sections
+        ],
+    }
     response.scored_at = timezone.now()
+
+
+def answer_values(response: Response, structure: Structure) -> dict[str, CleanValue]:
+    """The stored answers of a submitted response, cleaned back into values."""
+    by_pk = {q.pk: q for q in structure.questions.values()}
+    values = {}
+    for question_id, value in response.answers.values_list("question_id", "value"):
+        q = by_pk[question_id]
+        values[q.code] = clean_answer(q.spec(), value, enforce_required=False)
+    return values
+
+
+def explain_response(response: Response, structure: Structure | None = None) -> ResponseScore:
+    """The full, item-by-item score of a submitted response (for the report card)."""
+    structure = structure or load_structure(response.survey)
+    values = answer_values(response, structure)
+    visible = visible_codes(structure.sections, values)
+    return score_response(structure.rules, structure.sections, values, visible)
 
 
 def _check_context(survey: Survey, location: Location | None, wave: Wave | None) -> None:
@@ -176,7 +197,7 @@ def submit_response(
         )
         _store_score(locked, score)
         locked.save()
-        Answer.objects.bulk_create(_answer_rows(locked, structure, submission, score))
+        Answer.objects.bulk_create(_answer_rows(locked, structure, submission))
     return locked
 
 
@@ -247,27 +268,11 @@ def save_draft(*, response: Response, raw_answers: Mapping[str, Any]) -> Respons
 
 def rescore_responses(*, responses: Iterable[Response], structure: Structure) -> int:
     """Re-score submitted responses of one survey version from their stored answers (after a
-    rule change) and update each answer's points; returns how many were re-scored."""
-    from .cleaning import clean_answer as _clean
-
+    rule change); returns how many were re-scored. One response at a time: the bulk path for a
+    whole wave is surveys.rescoring."""
     count = 0
-    specs = {code: q.spec() for code, q in structure.questions.items()}
-    codes = {q.pk: code for code, q in structure.questions.items()}
     for response in responses:
-        answers = list(response.answers.all())
-        values = {
-            codes[a.question_id]: _clean(specs[codes[a.question_id]], a.value) for a in answers
-        }
-        visible = visible_codes(structure.sections, values)
-        score = score_response(structure.rules, structure.sections, values, visible)
-        items = score.items()
-        for a in answers:
-            item = items.get(codes[a.question_id])
-            counted = item is not None and item.counted
-            a.points_earned = item.earned if counted else None
-            a.points_possible = item.possible if counted else None
-        Answer.objects.bulk_update(answers, ["points_earned", "points_possible"])
-        _store_score(response, score)
+        _store_score(response, explain_response(response, structure))
         response.save(
             update_fields=[
                 "score_earned",

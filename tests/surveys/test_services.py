@@ -73,7 +73,10 @@ def test_record_response_stores_answers_and_score(org, survey, standard, locatio
     assert speed.standard == standard and speed.aspect == "perception"
     assert speed.source == "shopper" and speed.wave == wave and speed.location == location
     assert speed.value == 4 and speed.value_num == 4 and speed.value_100 == 75.0
-    assert speed.agrees is True and (speed.points_earned, speed.points_possible) == (3.0, 4.0)
+    assert speed.agrees is True
+    items = services.explain_response(r).items()
+    assert (items["speed"].earned, items["speed"].possible) == (3.0, 4.0)
+    assert [s["percent"] for s in r.score_detail["sections"]] == [100.0, 75.0]
     assert Answer.objects.get(response=r, question__code="comment").value == "<b>ok</b>"
 
 

@@ -385,3 +385,83 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code} = {self.value!r}"
+
+
+class ResponseImportQuerySet(OrgQuerySet):
+    pass
+
+
+class ResponseImport(models.Model):
+    """A CSV file of responses being imported (in Celery, with progress). All or nothing: when
+    any row is bad, every bad row is listed and nothing is imported."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Importing"
+        SUCCEEDED = "succeeded", "Imported"
+        FAILED = "failed", "Rejected"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    # [{"line": 3, "column": "Q2", "reason": "out of range 1–5"}, ...]
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResponseImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.original_name} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 0 if self.status in {self.Status.PENDING, self.Status.RUNNING} else 100
+        return round(100 * self.processed_rows / self.total_rows)
+
+
+class SelfAssessmentRoundQuerySet(OrgQuerySet):
+    def open(self) -> SelfAssessmentRoundQuerySet:
+        return self.filter(status=SelfAssessmentRound.Status.OPEN)
+
+
+class SelfAssessmentRound(models.Model):
+    """Staff ask the organisation's managers to self-assess on a survey during a wave."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="rounds")
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="self_assessment_rounds")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    launched_at = models.DateTimeField(auto_now_add=True)
+    closes_on = models.DateField(null=True, blank=True)
+
+    objects = SelfAssessmentRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-launched_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "wave"], name="round_survey_wave_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.title} — {self.wave}"

@@ -1,7 +1,7 @@
 """Every organisation-scoped URL × every role: allowed roles get the page, members without the
 capability get 403, outsiders get 404, anonymous visitors are sent to log in.
 
-Each app lists its views in tests/<app>/matrix.py (ROWS); `test_every_org_url_is_in_the_matrix`
+Each app lists its views in tests/<app>/matrix*.py (ROWS); `test_every_org_url_is_in_the_matrix`
 fails when a view is registered without a row, so no view escapes the check.
 """
 
@@ -20,8 +20,8 @@ from tests.matrix_row import Row
 
 def _collect() -> list[Row]:
     rows: list[Row] = []
-    for path in sorted(Path(__file__).parent.glob("*/matrix.py")):
-        module = importlib.import_module(f"tests.{path.parent.name}.matrix")
+    for path in sorted(Path(__file__).parent.glob("*/matrix*.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
         rows.extend(module.ROWS)
     return rows
 

@@ -1,0 +1,3 @@
+"""Staff questionnaire builder URLs (included by surveys/urls.py)."""
+
+builder_urlpatterns: list = []

@@ -57,6 +57,24 @@ class JourneyQuerySet(OrgQuerySet):
     def active(self) -> JourneyQuerySet:
         return self.filter(status=Journey.Status.ACTIVE)
 
+    def with_structure(self) -> JourneyQuerySet:
+        """Stages, touchpoints and standards in order, in four queries whatever the size."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "stages",
+                queryset=Stage.objects.order_by("position", "pk").prefetch_related(
+                    models.Prefetch(
+                        "touchpoints",
+                        queryset=Touchpoint.objects.order_by("position", "pk").prefetch_related(
+                            models.Prefetch(
+                                "standards", queryset=Standard.objects.order_by("position", "pk")
+                            )
+                        ),
+                    )
+                ),
+            )
+        )
+
 
 class Journey(models.Model):
     class Status(models.TextChoices):

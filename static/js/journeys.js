@@ -1,0 +1,20 @@
+// Journey pages: print button, and keep keyboard focus on the item that was just moved.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-action='print']")) {
+    window.print();
+  }
+});
+
+window.addEventListener("DOMContentLoaded", () => {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  if (!id) return;
+  let target = document.getElementById(id);
+  if (!target) return;
+  // A move button at the top or bottom of its list is disabled after the move: focus its twin.
+  if (target.disabled) {
+    const twin = id.endsWith("-up") ? id.replace(/-up$/, "-down") : id.replace(/-down$/, "-up");
+    target = document.getElementById(twin) || target.closest("[tabindex='-1']");
+    if (!target || target.disabled) return;
+  }
+  target.focus();
+});

@@ -5,7 +5,11 @@ document.addEventListener("click", (event) => {
   }
 });
 
-window.addEventListener("DOMContentLoaded", () => {
+// On "load" and after a tick: the browser's own move to the URL fragment runs before, and would
+// otherwise take the focus away again (a disabled fragment target blurs to the page).
+window.addEventListener("load", () => window.setTimeout(focusMovedItem, 0));
+
+function focusMovedItem() {
   const id = decodeURIComponent(window.location.hash.slice(1));
   if (!id) return;
   let target = document.getElementById(id);
@@ -17,4 +21,4 @@ window.addEventListener("DOMContentLoaded", () => {
     if (!target || target.disabled) return;
   }
   target.focus();
-});
+}

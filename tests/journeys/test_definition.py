@@ -259,3 +259,14 @@ def test_demo_document_is_valid_for_a_fresh_organisation():
     org = Organization.objects.create(slug="fresh", name="Fresh")
     specs = definition.validate(demo_document(), organization=org)
     assert sum(len(t.standards) for s in specs[0].stages for t in s.touchpoints) == 35
+
+
+@pytest.mark.django_db
+def test_the_documented_example_imports_and_round_trips(org):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
+    section = text.split("## Journey definition JSON", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    (journey,) = definition.import_journeys(organization=org, data=example)
+    assert definition.export_journey(journey) == json.loads(example)

@@ -136,15 +136,25 @@ def test_user_text_is_escaped_on_list_detail_and_map(admin_client_org, org):
     tp = services.add_touchpoint(
         stage=stage, name=XSS, channel="chat", customer_expectation=XSS, pain_points=XSS
     )
-    services.add_standard(touchpoint=tp, code="X-1", name=XSS, dimension="empathy", promise=XSS)
+    std = services.add_standard(
+        touchpoint=tp, code="X-1", name=XSS, dimension="empathy", promise=XSS
+    )
     for name, kwargs in [
         ("journey_list", {}),
         ("journey_detail", {"pk": journey.pk}),
         ("journey_map", {"pk": journey.pk}),
+        ("stage_edit", {"pk": stage.pk}),
+        ("touchpoint_delete", {"pk": tp.pk}),
+        ("standard_edit", {"pk": std.pk}),
     ]:
         html = admin_client_org.get(url(name, org, **kwargs)).content.decode()
         assert XSS not in html, name
         assert "&lt;script&gt;" in html, name
+    # The success message repeats the name: escaped too.
+    response = admin_client_org.post(
+        url("journey_create", org), {"name": XSS, "description": ""}, follow=True
+    )
+    assert XSS not in response.content.decode()
 
 
 _codes = itertools.count()

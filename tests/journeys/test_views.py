@@ -260,3 +260,30 @@ def test_dashboard_tile_and_nav(admin_client_org, org):
     html = admin_client_org.get(reverse("accounts:org_home", args=[org.slug])).content.decode()
     assert "2026 Q4" in html and "open wave" in html
     assert url("journey_list", org) in html and url("wave_list", org) in html
+
+
+def test_map_partial_shows_annotations_for_the_heatmap(org):
+    from django.template.loader import render_to_string
+
+    std = make_standard(org, "H-1")
+    journey = Journey.objects.with_structure().get(pk=std.touchpoint.stage.journey_id)
+    html = render_to_string(
+        "journeys/_map.html",
+        {
+            "stages": journey.stages.all(),
+            "annotations": {
+                std.touchpoint_id: {
+                    "css": "gap-bad",
+                    "label": "−18 <pts>",
+                    "title": "self-assessed vs perceived",
+                    "url": "/drill/1?a=1&b=2",
+                }
+            },
+            "standard_annotations": {std.pk: {"css": "gap-warn", "label": "−4"}},
+        },
+    )
+    assert "touchpoint-card gap-bad" in html and "−18 &lt;pts&gt;" in html
+    assert 'href="/drill/1?a=1&amp;b=2"' in html and "self-assessed vs perceived" in html
+    assert "standard-item gap-warn" in html and "−4" in html
+    plain = render_to_string("journeys/_map.html", {"stages": journey.stages.all()})
+    assert "gap-" not in plain and "annotation-badge" not in plain

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,40 +19,12 @@ from django.db import IntegrityError, transaction
 from cxaudit.accounts.models import Organization
 from cxaudit.errors import ValidationFailed
 
-from .models import (
-    Channel,
-    Comparator,
-    Dimension,
-    Journey,
-    Stage,
-    Standard,
-    Touchpoint,
-    code_validator,
-)
+from .definition_checker import CODE_RE, Checker, join, max_length
+from .models import Channel, Dimension, Journey, Stage, Standard, Touchpoint
 
 FORMAT = "cxaudit.journey"
 VERSION = 1
 MAX_BYTES = 2 * 1024 * 1024
-
-# Accepted on import besides the stored values; export always writes the stored values.
-COMPARATOR_ALIASES = {
-    "<": Comparator.LT,
-    "<=": Comparator.LTE,
-    "≤": Comparator.LTE,
-    "=": Comparator.EQ,
-    "==": Comparator.EQ,
-    ">=": Comparator.GTE,
-    "≥": Comparator.GTE,
-    ">": Comparator.GT,
-}
-_MAX_TARGET = Decimal(10) ** 9  # DecimalField(max_digits=12, decimal_places=3)
-_THOUSANDTH = Decimal("0.001")
-_CODE_RE = re.compile(code_validator.regex.pattern)
-
-
-def _max_length(model, name: str) -> int:
-    return model._meta.get_field(name).max_length
-
 
 # --- export -----------------------------------------------------------------------------------
 
@@ -228,183 +200,7 @@ class JourneySpec:
     stages: list[StageSpec] = field(default_factory=list)
 
 
-_MISSING = object()
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | Decimal):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
-class _Checker:
-    """Reads values out of the parsed document, recording every problem with its path."""
-
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-    def error(self, path: str, reason: str) -> None:
-        self.errors.append((path, reason))
-
-    def object(
-        self, value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]
-    ) -> dict | None:
-        if not isinstance(value, dict):
-            self.error(path or "file", f"must be an object, not {_kind(value)}")
-            return None
-        for key in value:
-            if key not in required and key not in optional:
-                allowed = ", ".join(required + optional)
-                self.error(_join(path, key), f"unknown key (allowed: {allowed})")
-        for key in required:
-            if key not in value:
-                self.error(_join(path, key), "is required")
-        return value
-
-    def text(
-        self, obj: dict, key: str, path: str, *, max_length: int | None = None, required=False
-    ) -> str:
-        value = obj.get(key, _MISSING)
-        where = _join(path, key)
-        if value is _MISSING:
-            return ""
-        if not isinstance(value, str):
-            self.error(where, f"must be text, not {_kind(value)}")
-            return ""
-        if "\x00" in value:
-            self.error(where, "must not contain NUL characters")
-        if required and not value.strip():
-            self.error(where, "must not be empty")
-        if max_length is not None and len(value) > max_length:
-            self.error(where, f"is {len(value)} characters long; the limit is {max_length}")
-        return value
-
-    def choice(self, obj: dict, key: str, path: str, choices, what: str) -> str:
-        value = obj.get(key, _MISSING)
-        where = _join(path, key)
-        if value is _MISSING:
-            return ""
-        if not isinstance(value, str) or value not in choices.values:
-            shown = repr(value) if isinstance(value, str) else _kind(value)
-            self.error(where, f"unknown {what} {shown}; use one of: {', '.join(choices.values)}")
-            return ""
-        return value
-
-    def integer(self, obj: dict, key: str, path: str, *, low: int, high: int | None) -> int | None:
-        value = obj.get(key, _MISSING)
-        where = _join(path, key)
-        if value is _MISSING:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(where, f"must be a whole number, not {_kind(value)}")
-            return None
-        if value < low or (high is not None and value > high):
-            bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
-            self.error(where, f"must be {bounds}, not {value}")
-            return None
-        return value
-
-    def boolean(self, obj: dict, key: str, path: str) -> bool:
-        value = obj.get(key, False)
-        if not isinstance(value, bool):
-            self.error(_join(path, key), f"must be true or false, not {_kind(value)}")
-            return False
-        return value
-
-    def array(self, obj: dict, key: str, path: str) -> list:
-        value = obj.get(key, [])
-        if not isinstance(value, list):
-            self.error(_join(path, key), f"must be a list, not {_kind(value)}")
-            return []
-        return value
-
-    def positions(self, items: list[tuple[str, int | None]], path: str) -> None:
-        """Positions of siblings must be 1..n, each once (any order in the file)."""
-        seen: dict[int, str] = {}
-        duplicated = False
-        for item_path, position in items:
-            if position is None:
-                continue
-            if position in seen:
-                duplicated = True
-                self.error(
-                    f"{item_path}.position",
-                    f"duplicate position {position} (also at {seen[position]})",
-                )
-            else:
-                seen[position] = item_path
-        n = len(items)
-        if duplicated or len(seen) < n:
-            return  # already reported; a gap report would only repeat it
-        missing = sorted(set(range(1, n + 1)) - set(seen))
-        if missing:
-            self.error(
-                path,
-                f"positions must run 1..{n} without gaps; missing "
-                + ", ".join(map(str, missing))
-                + f" (found {', '.join(map(str, sorted(seen)))})",
-            )
-
-    def target(self, value: Any, path: str) -> tuple[Decimal | None, str, str]:
-        if value is None:
-            return None, "", ""
-        obj = self.object(value, path, ("value", "unit", "comparator"), ())
-        if obj is None:
-            return None, "", ""
-        number = obj.get("value", _MISSING)
-        amount: Decimal | None = None
-        if number is not _MISSING:
-            if isinstance(number, bool) or not isinstance(number, int | Decimal):
-                self.error(f"{path}.value", f"must be a number, not {_kind(number)}")
-            else:
-                amount = Decimal(number)
-                try:
-                    exact = amount.quantize(_THOUSANDTH) == amount
-                except InvalidOperation:
-                    exact = False
-                if not amount.is_finite() or abs(amount) >= _MAX_TARGET:
-                    self.error(f"{path}.value", "must be less than 1,000,000,000 in size")
-                    amount = None
-                elif not exact:
-                    self.error(f"{path}.value", "may have at most 3 decimal places")
-                    amount = None
-        unit = obj.get("unit", _MISSING)
-        if unit is not _MISSING:
-            unit = self.text(obj, "unit", path, max_length=_max_length(Standard, "target_unit"))
-            if isinstance(obj["unit"], str) and not obj["unit"].strip():
-                self.error(f"{path}.unit", "a target needs a unit (e.g. seconds, minutes, %)")
-        else:
-            unit = ""
-        comparator = obj.get("comparator", _MISSING)
-        stored = ""
-        if comparator is not _MISSING:
-            if isinstance(comparator, str) and comparator in Comparator.values:
-                stored = comparator
-            elif isinstance(comparator, str) and comparator.strip() in COMPARATOR_ALIASES:
-                stored = COMPARATOR_ALIASES[comparator.strip()].value
-            else:
-                shown = repr(comparator) if isinstance(comparator, str) else _kind(comparator)
-                self.error(
-                    f"{path}.comparator",
-                    f"unknown comparator {shown}; use one of: {', '.join(Comparator.values)}"
-                    " (or <, <=, ≤, =, >=, ≥, >)",
-                )
-        return amount, unit, stored
-
-
-def _standard(c: _Checker, raw: Any, path: str) -> tuple[StandardSpec | None, int | None]:
+def _standard(c: Checker, raw: Any, path: str) -> tuple[StandardSpec | None, int | None]:
     obj = c.object(
         raw,
         path,
@@ -415,7 +211,7 @@ def _standard(c: _Checker, raw: Any, path: str) -> tuple[StandardSpec | None, in
         return None, None
     position = c.integer(obj, "position", path, low=1, high=None)
     code = c.text(obj, "code", path, required=True)
-    if code and not _CODE_RE.match(code):
+    if code and not CODE_RE.match(code):
         c.error(
             f"{path}.code",
             f"{code[:60]!r} is not a valid code: use up to 40 letters, digits, '-', '_' or '.', "
@@ -428,7 +224,7 @@ def _standard(c: _Checker, raw: Any, path: str) -> tuple[StandardSpec | None, in
         path=path,
         position=position or 0,
         code=code,
-        name=c.text(obj, "name", path, required=True, max_length=_max_length(Standard, "name")),
+        name=c.text(obj, "name", path, required=True, max_length=max_length(Standard, "name")),
         description=c.text(obj, "description", path),
         dimension=c.choice(obj, "dimension", path, Dimension, "dimension"),
         target_value=value,
@@ -440,7 +236,7 @@ def _standard(c: _Checker, raw: Any, path: str) -> tuple[StandardSpec | None, in
     return spec, position
 
 
-def _touchpoint(c: _Checker, raw: Any, path: str) -> tuple[TouchpointSpec | None, int | None]:
+def _touchpoint(c: Checker, raw: Any, path: str) -> tuple[TouchpointSpec | None, int | None]:
     obj = c.object(
         raw,
         path,
@@ -452,7 +248,7 @@ def _touchpoint(c: _Checker, raw: Any, path: str) -> tuple[TouchpointSpec | None
     position = c.integer(obj, "position", path, low=1, high=None)
     spec = TouchpointSpec(
         position=position or 0,
-        name=c.text(obj, "name", path, required=True, max_length=_max_length(Touchpoint, "name")),
+        name=c.text(obj, "name", path, required=True, max_length=max_length(Touchpoint, "name")),
         channel=c.choice(obj, "channel", path, Channel, "channel"),
         is_moment_that_matters=c.boolean(obj, "moment_that_matters", path),
         customer_expectation=c.text(obj, "customer_expectation", path),
@@ -462,22 +258,22 @@ def _touchpoint(c: _Checker, raw: Any, path: str) -> tuple[TouchpointSpec | None
     return spec, position
 
 
-def _stage(c: _Checker, raw: Any, path: str) -> tuple[StageSpec | None, int | None]:
+def _stage(c: Checker, raw: Any, path: str) -> tuple[StageSpec | None, int | None]:
     obj = c.object(raw, path, ("position", "name"), ("description", "touchpoints"))
     if obj is None:
         return None, None
     position = c.integer(obj, "position", path, low=1, high=None)
     spec = StageSpec(
         position=position or 0,
-        name=c.text(obj, "name", path, required=True, max_length=_max_length(Stage, "name")),
+        name=c.text(obj, "name", path, required=True, max_length=max_length(Stage, "name")),
         description=c.text(obj, "description", path),
     )
     spec.touchpoints = _children(c, obj, "touchpoints", path, _touchpoint)
     return spec, position
 
 
-def _children(c: _Checker, obj: dict, key: str, path: str, read) -> list:
-    list_path = _join(path, key)
+def _children(c: Checker, obj: dict, key: str, path: str, read) -> list:
+    list_path = join(path, key)
     specs, positions = [], []
     for index, raw in enumerate(c.array(obj, key, path)):
         item_path = f"{list_path}[{index}]"
@@ -489,13 +285,13 @@ def _children(c: _Checker, obj: dict, key: str, path: str, read) -> list:
     return sorted(specs, key=lambda s: s.position)
 
 
-def _journey(c: _Checker, raw: Any, path: str) -> JourneySpec | None:
+def _journey(c: Checker, raw: Any, path: str) -> JourneySpec | None:
     obj = c.object(raw, path, ("name", "stages"), ("description", "status"))
     if obj is None:
         return None
     status = obj.get("status", Journey.Status.ACTIVE)
     spec = JourneySpec(
-        name=c.text(obj, "name", path, required=True, max_length=_max_length(Journey, "name")),
+        name=c.text(obj, "name", path, required=True, max_length=max_length(Journey, "name")),
         description=c.text(obj, "description", path),
         status=c.choice({"status": status}, "status", path, Journey.Status, "status")
         or Journey.Status.ACTIVE,
@@ -514,7 +310,7 @@ def _standards_of(specs: list[JourneySpec]):
 def validate(document: Any, *, organization: Organization) -> list[JourneySpec]:
     """Check a parsed document against the format and the organisation's existing codes;
     raises ValidationFailed listing every problem, or returns what to create."""
-    c = _Checker()
+    c = Checker()
     specs: list[JourneySpec] = []
     top = c.object(document, "", ("format", "version"), ("journey", "journeys"))
     if top is not None:

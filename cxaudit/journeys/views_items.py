@@ -28,10 +28,10 @@ def _form_page(request, form, *, journey, title: str, parent: str = ""):
     )
 
 
-def _saved(request, service, form, *, journey, anchor: str, message: str, data=None):
+def _saved(request, service, form, *, journey, anchor: str, message: str):
     """Call a create/update service with the form's data; redirect on success."""
     try:
-        item = service(**(form.cleaned_data if data is None else data))
+        item = service(**form.cleaned_data)
     except DomainError as exc:
         apply_domain_error(form, exc)
         return None

@@ -215,7 +215,9 @@ class QuestionForm(ShowIfFields):
         help_text="Stable and unique in the survey; names the column in CSV files.",
     )
     type = forms.ChoiceField(choices=TYPE_CHOICES)
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    text = forms.CharField(
+        label="Question text", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     help_text = forms.CharField(
         label="Help text",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -226,6 +228,7 @@ class QuestionForm(ShowIfFields):
     points = forms.FloatField(
         min_value=0,
         initial=1,
+        required=False,
         help_text="Possible points of yes/no, scale and target questions. Choice questions score "
         "by their options.",
     )
@@ -236,7 +239,10 @@ class QuestionForm(ShowIfFields):
         help_text="Failing it zeroes the section or the whole form (survey settings).",
     )
     standard = forms.ModelChoiceField(
-        queryset=Standard.objects.none(), required=False, help_text="The standard it measures."
+        queryset=Standard.objects.none(),
+        required=False,
+        empty_label="— none —",
+        help_text="The service standard this question measures (gap analysis groups by it).",
     )
     aspect = forms.ChoiceField(
         choices=[("", "—"), *Aspect.choices],
@@ -324,7 +330,7 @@ class QuestionForm(ShowIfFields):
             text=d["text"],
             help_text=d["help_text"],
             required=d["required"],
-            points=_plain(d["points"]),
+            points=_plain(1 if d["points"] is None else d["points"]),
             bonus=d["bonus"],
             critical=d["critical"],
             standard=d["standard"],

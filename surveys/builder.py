@@ -124,7 +124,11 @@ def update_survey_settings(*, survey: Survey, **settings: Any) -> Survey:
 def publish_survey(*, survey: Survey) -> Survey:
     """Publish a draft after checking the whole survey; the code's previously published version
     is archived (its responses stay with it)."""
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    # Lock every version of the code: two versions published at once must not both win.
+    versions = Survey.objects.select_for_update().filter(
+        organization_id=survey.organization_id, code=survey.code
+    )
+    locked = next(v for v in versions if v.pk == survey.pk)
     if locked.status != Survey.Status.DRAFT:
         raise InvalidTransition(f"Only a draft can be published; this one is {locked.status}.")
     problems = survey_problems(locked)
@@ -132,8 +136,8 @@ def publish_survey(*, survey: Survey) -> Survey:
         problems.insert(0, ("survey", "has no questions yet"))
     if problems:
         raise ValidationFailed(f"{len(problems)} problem(s) to fix before publishing.", problems)
-    Survey.objects.for_org(locked.organization_id).filter(
-        code=locked.code, status=Survey.Status.PUBLISHED
+    Survey.objects.filter(
+        organization_id=locked.organization_id, code=locked.code, status=Survey.Status.PUBLISHED
     ).update(status=Survey.Status.ARCHIVED)
     locked.status = Survey.Status.PUBLISHED
     locked.published_at = timezone.now()

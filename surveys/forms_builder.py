@@ -206,6 +206,7 @@ APPLIES = {
     "target_value": {"number", "duration"},
     "target_comparator": {"number", "duration"},
     "allow_na": {t.value for t in REGISTRY} - {"yes_no_na"},
+    "max_length": {"short_text", "long_text"},
 }
 
 
@@ -272,6 +273,13 @@ class QuestionForm(ShowIfFields):
         label="Target value", required=False, help_text="Durations are in seconds."
     )
     allow_na = forms.BooleanField(label="Offer N/A", required=False)
+    # Text
+    max_length = forms.IntegerField(
+        label="Maximum length",
+        required=False,
+        min_value=1,
+        help_text="Characters; at most 255 for short text and 5,000 for long text (the default).",
+    )
 
     field_order = ["code", "type", "text", "help_text"]
 
@@ -323,6 +331,7 @@ class QuestionForm(ShowIfFields):
             "target_value": d["target_value"],
             "target_comparator": d["target_comparator"] or None,
             "allow_na": d["allow_na"],
+            "max_length": d["max_length"],
         }
         return QuestionData(
             code=d["code"].strip(),
@@ -382,6 +391,7 @@ def _question_initial(q: Question) -> dict[str, Any]:
         "target_value": c.get("target_value"),
         "target_comparator": c.get("target_comparator") or "",
         "allow_na": bool(c.get("allow_na")),
+        "max_length": c.get("max_length"),
     }
 
 

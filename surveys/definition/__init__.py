@@ -16,7 +16,7 @@ from cxaudit.errors import DomainError, ValidationFailed
 
 from ..models import Question, Section, Survey, show_if_from_json
 from ..scoring import SectionSpec, survey_errors
-from .checks import MAX_BYTES, CheckedSurvey, check_definition, describe_path, parse_json
+from .checks import CheckedSurvey, check_definition, describe_path
 from .export import (
     FORMAT,
     FORMAT_VERSION,
@@ -24,6 +24,7 @@ from .export import (
     export_json,
     survey_to_definition,
 )
+from .parsing import MAX_BYTES, parse_json
 
 __all__ = [
     "FORMAT",

@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from cxaudit.accounts.models import Organization
-from cxaudit.errors import ValidationFailed
 from cxaudit.journeys.models import Standard
 
 from ..models import Aspect, Question, Survey, show_if_from_json
@@ -43,8 +42,6 @@ from .export import (
     TOP_KEYS,
 )
 
-MAX_BYTES: Final = 2 * 1024 * 1024
-MAX_DEPTH: Final = 20  # the deepest a valid document goes is 6
 MAX_QUESTIONS: Final = 1000
 MAX_SECTIONS: Final = 200
 MAX_OPTIONS: Final = 100
@@ -71,79 +68,6 @@ Error = tuple[str, str]
 def join(prefix: str, name: str) -> str:
     """`prefix.name`, or `name` alone at the top."""
     return f"{prefix}.{name}" if prefix else name
-
-
-# -- parsing -------------------------------------------------------------------------------------
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r} in one object")
-        out[key] = value
-    return out
-
-
-def _too_deep(raw: str) -> bool:
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
-
-
-def parse_json(raw: bytes | str) -> Any:
-    """Decode a definition file, or raise ValidationFailed saying what and where."""
-    size = len(raw.encode() if isinstance(raw, str) else raw)
-    if size > MAX_BYTES:
-        raise ValidationFailed(
-            "The file is too large.",
-            [("file", f"the file is {size / 1024 / 1024:.1f} MB; the limit is 2 MB")],
-        )
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(
-                "The file is not UTF-8 text.",
-                [("file", f"not UTF-8 text (byte {exc.start + 1} cannot be decoded)")],
-            ) from exc
-    if not raw.strip():
-        raise ValidationFailed("The file is empty.", [("file", "the file is empty")])
-    if _too_deep(raw):
-        raise ValidationFailed(
-            "The file is not a survey definition.",
-            [("file", f"nested more than {MAX_DEPTH} levels deep")],
-        )
-    try:
-        return json.loads(raw, parse_constant=_no_constants, object_pairs_hook=_pairs)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed(
-            "The file is not valid JSON.",
-            [("file", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")],
-        ) from exc
-    except ValueError as exc:  # duplicate keys, NaN/Infinity
-        raise ValidationFailed("The file is not valid JSON.", [("file", str(exc))]) from exc
 
 
 # -- small readers -------------------------------------------------------------------------------
@@ -263,6 +187,12 @@ def check_config(chk: Checker, value: Any, path: str) -> dict[str, Any]:
         options = _check_options(chk, config["options"], join(path, "options"))
         if options:
             out["options"] = options
+    v = config.get("max_length")
+    if v is not None:
+        if isinstance(v, bool) or not isinstance(v, int):
+            chk.add(join(path, "max_length"), f"must be a whole number, not {_show(v)}")
+        else:
+            out["max_length"] = v
     for key in ("scale_min", "scale_max"):
         v = config.get(key)
         if v is None:

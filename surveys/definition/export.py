@@ -57,6 +57,7 @@ CONFIG_KEYS: Final = (
     "target_value",
     "target_comparator",
     "allow_na",
+    "max_length",
 )
 OPTION_KEYS: Final = ("value", "label", "points")
 SHOW_IF_KEYS: Final = ("question", "operator", "value")
@@ -99,7 +100,7 @@ def config_to_json(config: Mapping[str, Any] | None) -> dict[str, Any]:
                 }
                 for o in value
             ]
-        elif key in ("scale_min", "scale_max", "target_value"):
+        elif key in ("scale_min", "scale_max", "target_value", "max_length"):
             value = plain_number(value)
         out[key] = value
     return out

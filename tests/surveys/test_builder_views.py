@@ -78,10 +78,12 @@ def test_create_survey_then_section_then_question(org, admin_client_org):
             "show_if_question": "offer",
             "show_if_operator": "in",
             "show_if_value": "asked; no",
+            "max_length": "80",
             "save_add": "1",
         },
     )
     assert r.status_code == 302 and r["Location"].endswith("/questions/new/")
+    assert Question.objects.get(code="why").config == {"max_length": 80}
     assert Question.objects.get(code="why").show_if == {
         "question": "offer",
         "operator": "in",

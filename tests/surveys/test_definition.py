@@ -382,3 +382,23 @@ def test_standards_of_another_organisation_are_unknown(org, other_org):
     example_standards(other_org)
     errors = _errors(org, example())
     assert "sections[0].questions[1].standard" in {p for p, _ in errors}
+
+
+def test_text_max_length_is_validated_and_enforced(org, doc):
+    from surveys.cleaning import clean_answer
+    from surveys.question_types import AnswerError
+
+    _q(doc, 1, 6)["config"]["max_length"] = 256
+    _q(doc, 1, 5)["config"]["max_length"] = 10
+    errors = _errors(org, doc)
+    assert (
+        "sections[1].questions[6].config.max_length",
+        "must be a whole number from 1 to 255",
+    ) in errors
+    assert any(p == "sections[1].questions[5].config.max_length" for p, _ in errors)
+    doc = example()
+    survey = definition.import_definition(organization=org, data=doc)
+    spec = survey.questions.get(code="agent_name").spec()
+    assert clean_answer(spec, "x" * 60).value == "x" * 60
+    with pytest.raises(AnswerError, match="max 60"):
+        clean_answer(spec, "x" * 61)

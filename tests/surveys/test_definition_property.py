@@ -52,6 +52,8 @@ def configs(draw, qtype: str) -> dict:
         config["unit"] = draw(TEXT)
     if qtype != "yes_no_na" and draw(st.booleans()):
         config["allow_na"] = True
+    if qtype in ("short_text", "long_text") and draw(st.booleans()):
+        config["max_length"] = draw(st.integers(1, 255))
     return config
 
 

@@ -52,6 +52,15 @@ def _survey(request, pk) -> Survey:
     return get_for_org(Survey, request.org, pk=pk)
 
 
+def _frozen(request, survey: Survey):
+    """Send an edit page of a frozen version back to the survey, saying why and what to do."""
+    reason = builder.editability(survey)
+    if reason is None:
+        return None
+    messages.info(request, reason)
+    return _to_detail(request, survey)
+
+
 # -- surveys -------------------------------------------------------------------------------------
 
 
@@ -144,6 +153,8 @@ def _describe(sections: list[Section]) -> None:
 @org_view(Cap.EDIT_SURVEYS)
 def survey_settings(request, pk):
     survey = _survey(request, pk)
+    if frozen := _frozen(request, survey):
+        return frozen
     form = SurveySettingsForm(request.POST or None, instance=Survey(**_settings_of(survey)))
     if request.method == "POST" and form.is_valid():
         try:
@@ -293,6 +304,8 @@ def _earlier_questions(survey: Survey, *, before_section: int, before_question: 
 @org_view(Cap.EDIT_SURVEYS)
 def section_edit(request, pk, section_pk=None):
     survey = _survey(request, pk)
+    if frozen := _frozen(request, survey):
+        return frozen
     section = (
         get_for_org(Section.objects.filter(survey=survey), request.org, pk=section_pk)
         if section_pk
@@ -364,6 +377,8 @@ def _move(request, service, **target) -> None:
 @org_view(Cap.EDIT_SURVEYS)
 def question_edit(request, pk, section_pk=None, question_pk=None):
     survey = _survey(request, pk)
+    if frozen := _frozen(request, survey):
+        return frozen
     question = None
     if question_pk is not None:
         question = get_for_org(

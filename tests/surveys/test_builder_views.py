@@ -308,3 +308,12 @@ def test_another_orgs_survey_is_404(org, other_org, admin_client_org):
 def test_reviewer_sees_structure_without_edit_buttons(org, roles, draft):
     page = roles.client("reviewer").get(url("survey_detail", org, pk=draft.pk)).content.decode()
     assert "greet" in page and "Add question" not in page and "Publish" not in page
+
+
+def test_edit_pages_of_a_published_version_say_how_to_edit(org, admin_client_org, draft):
+    builder.publish_survey(survey=draft)
+    r = admin_client_org.get(
+        url("question_create", org, pk=draft.pk, section_pk=draft.sections.get().pk), follow=True
+    )
+    assert r.redirect_chain[-1][0] == url("survey_detail", org, pk=draft.pk)
+    assert "return it to draft" in r.content.decode()

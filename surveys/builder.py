@@ -231,7 +231,7 @@ def start_new_version(*, survey: Survey) -> Survey:
             Question(
                 survey=new,
                 section=section_map[q.section_id],
-                **{name: getattr(q, name) for name in (*QUESTION_FIELDS, "show_if", "position")},
+                **{name: getattr(q, name) for name in _COPIED},
             )
             for q in survey.questions.order_by("position", "pk")
         ]
@@ -354,6 +354,8 @@ QUESTION_FIELDS = (
     "aspect",
     "config",
 )
+# What start_new_version copies; the standard by id, so that a long survey copies in one query.
+_COPIED = (*(f for f in QUESTION_FIELDS if f != "standard"), "standard_id", "show_if", "position")
 
 
 @dataclass(frozen=True)

@@ -255,8 +255,7 @@ def survey_import(request):
         try:
             survey = definition.import_definition(organization=request.org, data=raw)
         except ValidationFailed as exc:
-            errors = _described(raw, exc.errors)
-            messages.error(request, exc.message)
+            errors = _described(raw, exc.errors)  # listed in the page's error box
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -113,3 +113,24 @@ def test_question_form_shows_the_settings_of_the_chosen_type(
         f"/o/{org.slug}/surveys/{survey.pk}/questions/{Question.objects.get(code='wait').pk}/"
     )
     _shot(page, "question-form-desktop")
+
+
+def test_import_lists_problems_and_changes_nothing(page, live_server, program_admin, org, tmp_path):
+    import json
+
+    from surveys.models import Survey
+    from tests.surveys.definition_example import example
+
+    doc = example()  # its standards do not exist in this organisation
+    doc["sections"][1]["questions"][1]["config"]["scale_min"] = 9
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    login(page, program_admin.email)
+    page.goto(f"/o/{org.slug}/surveys/import/")
+    page.get_by_label("Survey definition (JSON)").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert").filter(has_text="Fix these")
+    assert "sections[1].questions[1].config.scale_min" in alert.inner_text()
+    _shot(page, "import-errors-390")
+    assert not Survey.objects.exists()

@@ -29,6 +29,7 @@ from surveys.question_types import (
     QuestionType,
     is_number,
     scale_bounds,
+    text_limit,
 )
 
 _YES: Final = frozenset({"yes", "y", "true", "1"})
@@ -230,7 +231,7 @@ def _parse_text(spec: QuestionSpec, raw: Any) -> CleanValue:
 def _check_text(spec: QuestionSpec, text: str) -> None:
     if "\x00" in text:  # PostgreSQL text columns cannot store NUL
         raise AnswerError(spec.code, "contains a NUL character")
-    limit = spec.info.max_length
+    limit = text_limit(spec)
     if limit is not None and len(text) > limit:
         raise AnswerError(
             spec.code, f"too long (max {limit} characters, got {len(text)})", reason="too_long"

@@ -204,7 +204,8 @@ class Question(models.Model):
     )
     aspect = models.CharField(max_length=12, choices=Aspect.choices, blank=True)
     # Type-specific settings: options [{value, label, points}], scale_min/max, min/max_label,
-    # unit, target_value, target_comparator, allow_na. Validated by question_types.spec_errors.
+    # unit, target_value, target_comparator, allow_na, max_length (text). Validated by
+    # question_types.spec_errors.
     config = models.JSONField(default=dict, blank=True)
     show_if = models.JSONField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -256,6 +257,7 @@ class Question(models.Model):
             target_comparator=c.get("target_comparator"),
             allow_na=bool(c.get("allow_na", False)),
             show_if=show_if,
+            max_length=c.get("max_length"),
         )
 
 

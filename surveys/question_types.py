@@ -172,6 +172,7 @@ class QuestionSpec:
     target_comparator: str | None = None
     allow_na: bool = False
     show_if: ShowIf | None = None
+    max_length: int | None = None  # text questions: below the type's own limit
 
     def __post_init__(self) -> None:
         if isinstance(self.options, list):
@@ -308,6 +309,7 @@ def spec_errors(spec: QuestionSpec) -> list[str]:
         errors.append("options: only single_choice and multi_choice questions have options")
 
     errors += _target_errors(spec, qtype)
+    errors += _length_errors(spec, info)
 
     if spec.bonus and spec.critical:
         errors.append("critical: a bonus question cannot be a knock-out")
@@ -366,6 +368,24 @@ def _target_errors(spec: QuestionSpec, qtype: QuestionType) -> list[str]:
     if spec.unit and qtype != QuestionType.NUMBER:
         errors.append("unit: only number questions have a unit (durations are in seconds)")
     return errors
+
+
+def _length_errors(spec: QuestionSpec, info: TypeInfo) -> list[str]:
+    if spec.max_length is None:
+        return []
+    if info.kind is not Kind.TEXT:
+        return ["max_length: only short_text and long_text questions have a maximum length"]
+    limit = info.max_length or 0
+    if not _is_int(spec.max_length) or not 1 <= spec.max_length <= limit:
+        return [f"max_length: must be a whole number from 1 to {limit}"]
+    return []
+
+
+def text_limit(spec: QuestionSpec) -> int | None:
+    """The longest answer a text or file question takes, in characters."""
+    if spec.info.kind is Kind.TEXT and spec.max_length:
+        return spec.max_length
+    return spec.info.max_length
 
 
 def _why_unscored(spec: QuestionSpec) -> str:

@@ -111,3 +111,35 @@ def test_rotated_csrf_token_still_saves(page, org, shopper, draft):
     page.get_by_label("Your name for the record").blur()
     wait_for(lambda: Response.objects.get(pk=draft.pk).draft.get("note") == "Still here")
     page.get_by_text("Saved at").wait_for()
+
+
+def test_unsaved_answers_are_offered_back_from_the_browser_after_reload(page, org, shopper, draft):
+    _open(page, org, shopper, draft)
+    # The server cannot be reached: what is typed stays in this browser.
+    page.route("**/autosave/", lambda route: route.abort())
+    page.get_by_label("Your name for the record").fill("Typed offline")
+    page.get_by_label("Your name for the record").blur()
+    page.get_by_text("kept in this browser").wait_for()
+    page.unroute("**/autosave/")
+    page.reload()
+    assert page.get_by_label("Your name for the record").input_value() == ""
+    page.get_by_role("button", name="Restore them").click()
+    assert page.get_by_label("Your name for the record").input_value() == "Typed offline"
+    wait_for(lambda: Response.objects.get(pk=draft.pk).draft.get("note") == "Typed offline")
+
+
+def test_expired_session_keeps_input_and_saves_after_logging_in_again(page, org, shopper, draft):
+    _open(page, org, shopper, draft)
+    page.context.clear_cookies()  # the session ended
+    page.get_by_label("Your name for the record").fill("Kept across login")
+    page.get_by_label("Your name for the record").blur()
+    notice = page.get_by_role("alert").filter(has_text="session has ended")
+    notice.wait_for()
+    assert notice.get_by_role("link", name="log in again in a new tab").is_visible()
+    other = page.context.new_page()
+    login(other, shopper.email)
+    other.close()
+    page.get_by_label("Your name for the record").fill("Kept across login!")
+    page.get_by_label("Your name for the record").blur()
+    wait_for(lambda: Response.objects.get(pk=draft.pk).draft.get("note") == "Kept across login!")
+    assert page.get_by_label("Your name for the record").input_value() == "Kept across login!"

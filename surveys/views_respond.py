@@ -183,8 +183,11 @@ class FormEngineMixin:
         return errors
 
     def upload(self, request, response: Response):
-        too_big = int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes() + 64 * 1024
-        if too_big:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > max_bytes() + 64 * 1024:
             # Refuse before reading the body into temporary files.
             return JsonResponse({"error": too_large_message()}, status=400)
         structure = services.load_structure(response.survey)

@@ -255,3 +255,5 @@ LOGGING = {
 
 # Small-sample flag and significance level of the gap analysis (cxaudit.insights).
 CXAUDIT_SMALL_SAMPLE_N = int(env("CXAUDIT_SMALL_SAMPLE_N", "30"))
+# Largest evidence upload (photo or PDF) accepted by the form engine, in bytes.
+CXAUDIT_EVIDENCE_MAX_BYTES = int(env("CXAUDIT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -467,3 +467,60 @@ class SelfAssessmentRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey.title} — {self.wave}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    """Server-generated storage name under the organisation and response; the uploaded name is
+    never used for storage (it is kept for display only)."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return (
+        f"evidence/{instance.organization_id}/{instance.response.client_id}/"
+        f"{uuid.uuid4().hex}.{ext}"
+    )
+
+
+class EvidenceQuerySet(OrgQuerySet):
+    pass
+
+
+class Evidence(models.Model):
+    """A photo or PDF uploaded as the answer to a file question of a response.
+
+    Only allow-listed types are stored (checked by content, not by name); images are re-encoded
+    so that nothing but pixels (and, when the survey asks for it, the GPS position) survives."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="evidence")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="evidence")
+    # The identifier a file question's answer holds (never the storage path).
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=evidence_path, max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255, blank=True, help_text="Display only.")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    gps_lat = models.FloatField(null=True, blank=True)
+    gps_lon = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    content_type__in=["image/jpeg", "image/png", "image/webp", "application/pdf"]
+                ),
+                name="evidence_content_type_allowed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Evidence {self.key} ({self.content_type})"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

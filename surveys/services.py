@@ -285,3 +285,167 @@ def rescore_responses(*, responses: Iterable[Response], structure: Structure) ->
         )
         count += 1
     return count
+
+
+# -- the form engine: starting drafts, saving what is typed, evidence ------------------------------
+# (Used by surveys.views_respond; assignments, invitations and self-assessment rounds start their
+# drafts with start_response and hand them to the engine.)
+
+
+@transaction.atomic
+def start_response(
+    *,
+    survey: Survey,
+    source: str,
+    respondent: User | None = None,
+    location: Location | None = None,
+    wave: Wave | None = None,
+    respondent_ref: str = "",
+    client_id: uuid.UUID | None = None,
+) -> Response:
+    """Create a draft response of a published survey (idempotent on `client_id`)."""
+    if source not in Source.values:
+        raise DomainError(f"Unknown source {source!r}.", field="source")
+    if not survey.is_published:
+        raise DomainError("Only a published survey can be answered.", field="survey")
+    _check_context(survey, location, wave)
+    if client_id is not None:
+        existing = Response.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            if existing.survey_id != survey.pk or existing.respondent_id != (
+                respondent.pk if respondent else None
+            ):
+                raise DomainError("This form id is already in use.")
+            return existing
+    return Response.objects.create(
+        organization_id=survey.organization_id,
+        survey=survey,
+        source=source,
+        respondent=respondent,
+        respondent_ref=respondent_ref,
+        location=location,
+        wave=wave,
+        client_id=client_id or uuid.uuid4(),
+    )
+
+
+# What a draft may hold per question: enough for the longest text answer, nothing unbounded.
+DRAFT_VALUE_MAX = 6000
+DRAFT_LIST_MAX = 200
+
+
+def draft_answers(structure: Structure, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of typed answers worth keeping as a draft: known questions shown by skip logic
+    (evaluated on the server), values bounded in size, invalid values kept as typed."""
+    kept: dict[str, Any] = {}
+    for code in structure.questions:
+        value = raw.get(code)
+        if isinstance(value, list | tuple):
+            value = [str(v)[:DRAFT_VALUE_MAX] for v in value[:DRAFT_LIST_MAX]]
+        elif value is not None:
+            value = str(value)[:DRAFT_VALUE_MAX]
+        if value not in (None, "", []):
+            kept[code] = value
+    cleaned: dict[str, CleanValue] = {}
+    for code, value in kept.items():
+        try:
+            cleaned[code] = clean_answer(
+                structure.questions[code].spec(), value, enforce_required=False
+            )
+        except AnswerError:
+            cleaned[code] = UNANSWERED
+    try:
+        visible = visible_codes(structure.sections, cleaned)
+    except ValueError:  # a broken condition in the definition: keep everything typed
+        return kept
+    return {code: value for code, value in kept.items() if code in visible}
+
+
+def save_form_draft(*, response: Response, raw_answers: Mapping[str, Any]) -> Response:
+    """Autosave: store the visible, size-bounded part of what was typed (see draft_answers)."""
+    structure = load_structure(response.survey)
+    return save_draft(response=response, raw_answers=draft_answers(structure, raw_answers))
+
+
+def evidence_errors(
+    *, response: Response, structure: Structure, raw_answers: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """File answers must name evidence uploaded to this response for that very question."""
+    from .models import Evidence
+
+    wanted = {
+        code: str(raw_answers[code]).strip()
+        for code, q in structure.questions.items()
+        if q.type == "file" and isinstance(raw_answers.get(code), str) and raw_answers[code].strip()
+    }
+    if not wanted:
+        return []
+    found = {
+        (code, str(key))
+        for code, key in Evidence.objects.filter(
+            response=response, question__code__in=list(wanted)
+        ).values_list("question__code", "key")
+    }
+    return [
+        (code, "the uploaded file was not found; upload it again")
+        for code, key in wanted.items()
+        if (code, key) not in found
+    ]
+
+
+def submit_form(*, response: Response, raw_answers: Mapping[str, Any]) -> Response:
+    """Submit from the form engine: checks file answers, then submit_response (idempotent; on
+    invalid answers ValidationFailed is raised and the typed answers stay in the draft)."""
+    if response.status == Response.Status.SUBMITTED:
+        return response
+    structure = load_structure(response.survey)
+    raw = dict(raw_answers)
+    problems = evidence_errors(response=response, structure=structure, raw_answers=raw)
+    try:
+        submission_errors = []
+        clean_submission(structure, raw)
+    except ValidationFailed as exc:
+        submission_errors = exc.errors
+    if problems or submission_errors:
+        Response.objects.filter(pk=response.pk, status=Response.Status.DRAFT).update(
+            draft=draft_answers(structure, raw), updated_at=timezone.now()
+        )
+        order = {code: i for i, code in enumerate(structure.questions)}
+        errors = sorted([*submission_errors, *problems], key=lambda e: order.get(e[0], -1))
+        raise ValidationFailed(f"{len(errors)} answer(s) need attention.", errors)
+    return submit_response(response=response, raw_answers=raw, structure=structure)
+
+
+@transaction.atomic
+def attach_evidence(*, response: Response, question: Question, upload: Any) -> Any:
+    """Check and store an uploaded file as evidence for a file question of a draft response
+    (images re-encoded, see surveys.evidence); raises EvidenceRejected or DomainError."""
+    from django.core.files.base import ContentFile
+
+    from .evidence import clean_upload
+    from .models import Evidence
+
+    if question.survey_id != response.survey_id or question.type != "file":
+        raise DomainError("This question does not take a file.", field="question")
+    if response.status != Response.Status.DRAFT:
+        raise DomainError("This form was already submitted.")
+    clean = clean_upload(
+        upload,
+        int(getattr(upload, "size", 0) or 0),
+        keep_location=response.survey.keep_photo_location,
+    )
+    evidence = Evidence(
+        organization_id=response.organization_id,
+        response=response,
+        question=question,
+        content_type=clean.content_type,
+        size=len(clean.content),
+        original_name=str(getattr(upload, "name", "") or "")[:255],
+        width=clean.width,
+        height=clean.height,
+        gps_lat=clean.gps_lat,
+        gps_lon=clean.gps_lon,
+    )
+    evidence.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
+    evidence.save()
+    return evidence

@@ -14,5 +14,13 @@ from cxaudit.accounts.permissions import Cap
 class Row:
     name: str
     capability: Cap
-    kwargs: Callable[[Organization], dict] = lambda org: {}
+    kwargs: Callable[..., dict] = lambda org: {}
     method: str = "get"
+    # Owner-only pages (a respondent's own draft): `kwargs` is called as kwargs(org, user) with
+    # the user making the request (None when anonymous), so each role gets an object of its own.
+    per_user: bool = False
+    # Statuses that count as "allowed" (an upload endpoint posted without a file answers 400).
+    allowed: tuple[int, ...] = (200, 302)
+
+    def url_kwargs(self, org: Organization, user=None) -> dict:
+        return self.kwargs(org, user) if self.per_user else self.kwargs(org)

@@ -123,20 +123,29 @@ def _answer_rows(
     return rows
 
 
-def _store_score(response: Response, score: ResponseScore) -> None:
-    response.score_earned = score.earned
-    response.score_possible = score.possible
-    response.score_percent = score.percent
-    response.knocked_out = score.knocked_out or any(s.knocked_out for s in score.sections)
-    # Section level only: items are derived on demand by explain_response().
-    response.score_detail = {
-        "method": score.method,
-        "knocked_out": score.knocked_out,
-        "sections": [
-            {k: v for k, v in section.to_dict().items() if k != "items"}
-            for section in score.sections
-        ],
+def stored_score(score: ResponseScore) -> dict[str, Any]:
+    """The Response fields that hold a score (all but scored_at); surveys.rescoring writes
+    the same values in bulk."""
+    return {
+        "score_earned": score.earned,
+        "score_possible": score.possible,
+        "score_percent": score.percent,
+        "knocked_out": score.knocked_out or any(s.knocked_out for s in score.sections),
+        # Section level only: items are derived on demand by explain_response().
+        "score_detail": {
+            "method": score.method,
+            "knocked_out": score.knocked_out,
+            "sections": [
+                {k: v for k, v in section.to_dict().items() if k != "items"}
+                for section in score.sections
+            ],
+        },
     }
+
+
+def _store_score(response: Response, score: ResponseScore) -> None:
+    for field, value in stored_score(score).items():
+        setattr(response, field, value)
     response.scored_at = timezone.now()
 
 

@@ -12,9 +12,10 @@ time through ``scoring.score_response``) stores, but reads no answer into Python
    (the second half of ``score_response``), and one UPDATE writes the batch back.
 
 Exactness: the reference sums items with ``math.fsum`` (the correctly rounded exact sum), so
-the points are summed here as ``numeric`` built from the exact decimal expansion of each item's
-float, and rounded once to float8 at the end (PostgreSQL's numeric to float8 cast is correctly
-rounded): the sums are bit-for-bit those of the reference. Scales, numbers and durations are
+the points are summed here exactly, as integers (each float times a common power of two, in
+int8) or, when those would not fit, as ``numeric`` (each float's exact decimal expansion), and
+rounded once to float8 at the end (PostgreSQL's numeric to float8 cast is correctly rounded):
+the sums are bit-for-bit those of the reference. Scales, numbers and durations are
 read from ``value_num`` and yes/no from ``value_num`` too; the form engine writes it from the
 same cleaned value as ``value`` (``question_types.native``), and answers never change.
 
@@ -32,13 +33,16 @@ rule change always wins.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db import connection, transaction
+import psycopg
+from django.db import connection, connections, transaction
 from psycopg import sql
 
 from cxaudit.journeys.models import Wave
@@ -55,11 +59,10 @@ from .question_types import (
     scale_bounds,
 )
 from .scoring import (
+    CriticalScope,
     SectionSpec,
-    SectionTotal,
     SurveyScoringRules,
     score_item,
-    total_response,
     visible_codes,
 )
 from .services import Structure, explain_response, load_structure, stored_score
@@ -73,9 +76,31 @@ _COMPARATOR_CODES = {"<": 1, "<=": 2, "=": 3, ">=": 4, ">": 5}
 assert set(_COMPARATOR_CODES) == set(COMPARATORS)
 
 
-def _exact(x: float) -> str:
-    """The exact decimal expansion of a float, as a numeric literal's text."""
-    return format(Decimal(x), "f")
+def _exact(x: float, scale_bits: int | None) -> str:
+    """A float as the text of an exact literal: its decimal expansion (numeric), or the
+    integer x * 2**scale_bits (int8)."""
+    if scale_bits is None:
+        return format(Decimal(x), "f")
+    scaled = Fraction(x) * 2**scale_bits
+    assert scaled.denominator == 1
+    return str(scaled.numerator)
+
+
+def _scale_bits(params: list[_QuestionParams]) -> int | None:
+    """The power of two that turns every point value of the survey into an integer small
+    enough for int8 arithmetic, or None (then the SQL sums numeric, slower but as exact).
+
+    Floats are dyadic rationals, so such a power always exists; int8 sums (accumulated in
+    128 bits by PostgreSQL) are markedly faster than numeric ones."""
+    values = [
+        Fraction(v) for p in params for v in (p.possible, p.full, *(p.na or ()), *p.values) if v
+    ]
+    if not values:
+        return 0
+    bits = max(f.denominator.bit_length() - 1 for f in values)
+    if max(abs(f) for f in values) * 2**bits >= 2**58:  # headroom for in-row option sums
+        return None
+    return bits
 
 
 @dataclass
@@ -210,7 +235,7 @@ def _earned_sql(multi_width: int) -> str:
 
 _AGGREGATE_SQL = """
 SELECT x.response_id, x.section,
-       sum(x.earned)::float8, sum(x.possible)::float8, bool_or(x.failed)
+       {total_earned}, {total_possible}, bool_or(x.failed)
 FROM (
     SELECT a.response_id, q.section,
            CASE WHEN a.is_na THEN q.na_earned ELSE e.earned END AS earned,
@@ -222,12 +247,13 @@ FROM (
       ON q.question_id = a.question_id
     CROSS JOIN LATERAL (SELECT {earned} AS earned) e
     WHERE a.response_id = ANY(%s) AND a.value IS NOT NULL
+    OFFSET 0  -- computes the points before grouping, so only narrow rows are grouped
 ) x
 GROUP BY x.response_id, x.section
 """
 
 
-def _params_sql(params: list[_QuestionParams]) -> str:
+def _params_sql(params: list[_QuestionParams], bits: int | None) -> str:
     width = max((len(p.keys) for p in params if p.kind == K_MULTI_SUM), default=0)
     rows = []
     for p in params:
@@ -235,20 +261,21 @@ def _params_sql(params: list[_QuestionParams]) -> str:
         keys = p.keys + [None] * (width - len(p.keys)) if p.kind == K_MULTI_SUM else p.keys
         rows.append(
             sql.SQL(
-                "({id}::bigint, {sec}::int, {kind}::int, {possible}::numeric, {full}::numeric, "
-                "{na_e}::numeric, {na_p}::numeric, {critical}::bool, {lo}::int, "
-                "{vals}::numeric[], {keys}::text[], {target}::float8, {cmp}::int)"
+                "({id}::bigint, {sec}::int, {kind}::int, {possible}::{t}, {full}::{t}, "
+                "{na_e}::{t}, {na_p}::{t}, {critical}::bool, {lo}::int, "
+                "{vals}::{t}[], {keys}::text[], {target}::float8, {cmp}::int)"
             ).format(
                 id=sql.Literal(p.question_id),
                 sec=sql.Literal(p.section),
                 kind=sql.Literal(p.kind),
-                possible=sql.Literal(_exact(p.possible)),
-                full=sql.Literal(_exact(p.full)),
-                na_e=sql.Literal(_exact(na_earned)),
-                na_p=sql.Literal(_exact(na_possible)),
+                possible=sql.Literal(_exact(p.possible, bits)),
+                full=sql.Literal(_exact(p.full, bits)),
+                na_e=sql.Literal(_exact(na_earned, bits)),
+                na_p=sql.Literal(_exact(na_possible, bits)),
                 critical=sql.Literal(p.critical),
                 lo=sql.Literal(p.lo),
-                vals=sql.Literal("{" + ",".join(_exact(v) for v in p.values) + "}"),
+                vals=sql.Literal("{" + ",".join(_exact(v, bits) for v in p.values) + "}"),
+                t=sql.SQL("numeric" if bits is None else "int8"),
                 keys=sql.Literal(keys),
                 target=sql.Literal(repr(p.target)),
                 cmp=sql.Literal(p.comparator),
@@ -267,6 +294,7 @@ class _Plan:
     referenced: dict[int, QuestionSpec]
     conditional: set[int]
     reduced_sections: tuple[SectionSpec, ...]
+    combine: _Combiner
 
 
 def _plan(survey: Survey) -> _Plan:
@@ -300,8 +328,17 @@ def _plan(survey: Survey) -> _Plan:
     ]
     if params:
         width = max((len(p.keys) for p in params if p.kind == K_MULTI_SUM), default=0)
+        bits = _scale_bits(params)
+        if bits is None:
+            total = "sum(x.{})::float8"
+        else:
+            # Exact integer sum, rounded once to float8, then scaled back exactly (a power of 2).
+            total = f"sum(x.{{}})::float8 * {2.0**-bits!r}::float8"
         aggregate = _AGGREGATE_SQL.format(
-            params=_params_sql(params).replace("%", "%%"), earned=_earned_sql(width)
+            params=_params_sql(params, bits).replace("%", "%%"),
+            earned=_earned_sql(width),
+            total_earned=total.format("earned"),
+            total_possible=total.format("possible"),
         )
     else:
         aggregate = ""
@@ -334,6 +371,7 @@ def _plan(survey: Survey) -> _Plan:
         referenced={by_code[c].pk: by_code[c].spec() for c in sorted(referenced_codes)},
         conditional={by_code[c].pk for c in conditional_codes},
         reduced_sections=reduced,
+        combine=_Combiner(structure),
     )
 
 
@@ -374,7 +412,7 @@ _UPDATE_SQL = """
 UPDATE surveys_response r
 SET score_earned = t.earned, score_possible = t.possible, score_percent = t.percent,
     knocked_out = t.knocked_out, score_detail = t.detail::jsonb, scored_at = now()
-FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[], %s::bool[], %s::text[])
+FROM unnest(%b::bigint[], %b::float8[], %b::float8[], %b::float8[], %b::bool[], %b::text[])
      AS t (id, earned, possible, percent, knocked_out, detail)
 WHERE r.id = t.id
   AND (r.score_earned IS DISTINCT FROM t.earned OR r.score_possible IS DISTINCT FROM t.possible
@@ -383,44 +421,167 @@ WHERE r.id = t.id
 """
 
 
-def _rescore_batch(plan: _Plan, ids: list[int]) -> int:
-    """Re-score one batch in one transaction; returns how many rows changed."""
+def _raw_cursor() -> psycopg.Cursor:
+    """A psycopg cursor binding parameters on the server: Django's client-side binding quotes
+    big arrays in Python (seconds per batch), the protocol sends them as they are."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+class _Combiner:
+    """``scoring.total_response`` followed by ``services.stored_score`` and the JSON encoding,
+    unrolled for one survey: at 100,000 responses the generic path (dataclasses, dicts,
+    json.dumps) costs more than the SQL. The property tests hold it to the reference."""
+
+    def __init__(self, structure: Structure) -> None:
+        rules = structure.rules
+        self.cap = rules.bonus_cap
+        self.section_scope = rules.critical_scope is CriticalScope.SECTION
+        self.keys = [json.dumps(s.key) for s in structure.sections]
+        self.weighted = any(s.weight is not None for s in structure.sections)
+        self.weights: list[float | None] = [None] * len(self.keys)
+        if self.weighted:
+            self.weights = [
+                1.0 if s.weight is None else float(s.weight) for s in structure.sections
+            ]
+            if any(not math.isfinite(w) or w < 0 for w in self.weights):
+                raise ValueError("section weights must be >= 0")
+        self.method = '"weighted"' if self.weighted else '"pooled"'
+
+    def __call__(self, totals: list[tuple[float, float, bool]]) -> tuple[Any, ...]:
+        cap, section_scope = self.cap, self.section_scope
+        form_knocked_out = any_knocked_out = False
+        earned_all, possible_all, parts, terms = [], [], [], []
+        for key, weight, (earned, possible, failed) in zip(
+            self.keys, self.weights, totals, strict=True
+        ):
+            knocked_out = failed and section_scope
+            if failed and not knocked_out:
+                form_knocked_out = True
+            if knocked_out:
+                earned, any_knocked_out = 0.0, True
+            if possible > 0:
+                percent: float | None = earned / possible * 100
+                if cap and percent > 100.0:  # type: ignore[operator]
+                    percent = 100.0
+                if weight is not None:
+                    terms.append((weight, percent))
+            else:
+                percent = None
+            earned_all.append(earned)
+            possible_all.append(possible)
+            parts.append(
+                f'{{"key": {key}, "earned": {earned!r}, "possible": {possible!r}, '
+                f'"percent": {_json_number(percent)}, "weight": {_json_number(weight)}, '
+                f'"knocked_out": {"true" if knocked_out else "false"}}}'
+            )
+        earned = math.fsum(earned_all)
+        possible = math.fsum(possible_all)
+        if self.weighted:
+            total_weight = math.fsum(w for w, _ in terms)
+            if total_weight <= 0:
+                percent = None
+            else:
+                mean = math.fsum(w * p for w, p in terms) / total_weight  # type: ignore[operator]
+                shares = [p for w, p in terms if w > 0]
+                percent = min(max(mean, min(shares)), max(shares))  # type: ignore[type-var]
+        elif possible > 0:
+            percent = earned / possible * 100
+            if cap and percent > 100.0:
+                percent = 100.0
+        else:
+            percent = None
+        if form_knocked_out:
+            earned, percent = 0.0, 0.0
+        detail = (
+            f'{{"method": {self.method}, "knocked_out": {"true" if form_knocked_out else "false"}'
+            f', "sections": [{", ".join(parts)}]}}'
+        )
+        return earned, possible, percent, form_knocked_out or any_knocked_out, detail
+
+
+def _json_number(x: float | None) -> str:
+    return "null" if x is None else repr(x)
+
+
+Totals = dict[int, list[tuple[float, float, bool]]]
+
+
+def _aggregate(plan: _Plan, ids: list[int]) -> Totals:
+    """Section totals (earned, possible, knock-out failed) of each response of a batch."""
+    empty = (0.0, 0.0, False)
+    totals: Totals = {pk: [empty] * len(plan.structure.sections) for pk in ids}
+    if not plan.aggregate_sql:
+        return totals
+    with transaction.atomic(), _raw_cursor() as cursor:
+        # JIT compiling the big expression costs more than it saves at this size.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(plan.aggregate_sql, [ids], binary=True)
+        for response_id, section, earned, possible, failed in cursor.fetchall():
+            totals[response_id][section] = (earned, possible, failed)
+    return totals
+
+
+def _aggregate_in_thread(plan: _Plan, ids: list[int]) -> Totals:
+    try:
+        return _aggregate(plan, ids)
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def _store_batch(plan: _Plan, ids: list[int], totals: Totals) -> int:
+    """Write one batch in one transaction; returns how many rows changed."""
     structure = plan.structure
-    sections = structure.sections
-    empty = SectionTotal(0.0, 0.0, False)
-    totals: dict[int, list[SectionTotal]] = {pk: [empty] * len(sections) for pk in ids}
-    with transaction.atomic(), connection.cursor() as cursor:
-        if plan.aggregate_sql:
-            # A generic plan would not know the parameter relation is tiny; JIT compiling the
-            # big expression costs more than it saves at this size.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute(plan.aggregate_sql, [ids])
-            for response_id, section, earned, possible, failed in cursor.fetchall():
-                totals[response_id][section] = SectionTotal(earned, possible, failed)
+    with transaction.atomic(), _raw_cursor() as cursor:
         suspects = _hidden_answered(plan, ids)
-        columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        rows = []
         for pk in ids:
             if pk in suspects:
                 score = explain_response(Response(pk=pk, survey=structure.survey), structure)
+                fields = stored_score(score)
+                rows.append(
+                    (
+                        fields["score_earned"],
+                        fields["score_possible"],
+                        fields["score_percent"],
+                        fields["knocked_out"],
+                        json.dumps(fields["score_detail"]),
+                    )
+                )
             else:
-                score = total_response(structure.rules, sections, totals[pk])
-            fields = stored_score(score)
-            for column, value in zip(
-                columns,
-                (
-                    pk,
-                    fields["score_earned"],
-                    fields["score_possible"],
-                    fields["score_percent"],
-                    fields["knocked_out"],
-                    json.dumps(fields["score_detail"]),
-                ),
-                strict=True,
-            ):
-                column.append(value)
-        cursor.execute(_UPDATE_SQL, list(columns))
+                rows.append(plan.combine(totals[pk]))
+        earned, possible, percent, knocked_out, detail = (list(c) for c in zip(*rows, strict=True))
+        cursor.execute(_UPDATE_SQL, [ids, earned, possible, percent, knocked_out, detail])
         return cursor.rowcount
+
+
+def _run(plan: _Plan, batches: list[list[int]], progress: Callable[[int, int], None] | None) -> int:
+    total = sum(len(batch) for batch in batches)
+    done = 0
+
+    def stored(batch: list[int], totals: Totals) -> None:
+        nonlocal done
+        _store_batch(plan, batch, totals)
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+
+    if connection.in_atomic_block or len(batches) < 2:
+        # Inside a caller's transaction another connection would not see its rows.
+        for batch in batches:
+            stored(batch, _aggregate(plan, batch))
+        return done
+    # Pipelined: PostgreSQL sums the next batch (on a second connection; answers never
+    # change) while this thread combines and writes the current one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(_aggregate_in_thread, plan, batches[0])
+        for i, batch in enumerate(batches):
+            totals = upcoming.result()
+            if i + 1 < len(batches):
+                upcoming = pool.submit(_aggregate_in_thread, plan, batches[i + 1])
+            stored(batch, totals)
+    return done
 
 
 def rescore(
@@ -447,14 +608,8 @@ def rescore(
         survey.refresh_from_db()
         plan = _plan(survey)
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        done = 0
-        for start in range(0, len(ids), batch_size):
-            batch = ids[start : start + batch_size]
-            _rescore_batch(plan, batch)
-            done += len(batch)
-            if progress is not None:
-                progress(done, len(ids))
-        return done
+        batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+        return _run(plan, batches, progress)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, survey.pk])

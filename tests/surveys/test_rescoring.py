@@ -388,3 +388,70 @@ def test_bulk_rescore_equals_reference_on_random_surveys(org, case):
         set_rules(survey, **rules)
         assert_bulk_matches_reference(survey, responses)
         transaction.set_rollback(True)
+
+
+# -- changing a rule -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_change_scoring_rules_saves_the_rule_and_queues_a_rescore_after_commit(
+    survey, program_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        request = services.change_scoring_rules(
+            survey=survey, actor=program_admin, na_policy="count_as_fail", bonus_cap=True
+        )
+    assert request.changed == ("na_policy",) and request.survey_id == survey.pk
+    assert len(callbacks) == 1  # the task is sent only once the change is committed
+    survey.refresh_from_db()
+    assert survey.na_policy == "count_as_fail"
+
+
+@pytest.mark.django_db
+def test_unchanged_rules_queue_nothing(survey, program_admin, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        request = services.change_scoring_rules(
+            survey=survey, actor=program_admin, na_policy=survey.na_policy
+        )
+    assert request.changed == () and callbacks == []
+
+
+@pytest.mark.django_db
+def test_invalid_rules_are_refused(survey, program_admin):
+    from cxaudit.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.change_scoring_rules(
+            survey=survey, actor=program_admin, na_policy="maybe", critical_scope="shop"
+        )
+    assert [field for field, _ in exc.value.errors] == ["na_policy", "critical_scope"]
+    survey.refresh_from_db()
+    assert survey.na_policy == "omit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_batches_outside_a_transaction_match_the_reference(survey):
+    # Outside a transaction the next batch is summed on a second connection meanwhile.
+    responses = [record(survey, answers) for answers in ANSWERS * 2]
+    set_rules(survey, na_policy="count_as_pass", critical_scope="form")
+    assert rescoring.rescore(survey=survey, batch_size=3) == len(responses)
+    for r in responses:
+        assert stored(r) == expected(r)
+
+
+@pytest.mark.django_db
+def test_rescore_command_prints_progress(survey, org):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    wave = make_wave(org, "2026 Q3")
+    for answers in ANSWERS:
+        record(survey, answers, wave=wave)
+    out = StringIO()
+    call_command("rescore", survey=survey.pk, wave="2026 Q3", batch_size=4, stdout=out)
+    assert out.getvalue().splitlines() == [
+        "4/5 responses re-scored",
+        "5/5 responses re-scored",
+        f"Re-scored 5 response(s) of {survey}.",
+    ]

@@ -375,7 +375,7 @@ def surveys_with_answers(draw: st.DrawFn) -> tuple[list[dict], list[dict], dict[
 
 @pytest.mark.django_db
 @settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

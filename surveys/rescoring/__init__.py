@@ -33,12 +33,14 @@ rule change always wins.
 from __future__ import annotations
 
 import json
+import queue
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from cxaudit.journeys.models import Wave
 
@@ -49,6 +51,7 @@ from ..services import explain_response, stored_score
 from .plan import Plan, make_plan
 
 BATCH_SIZE = 10_000
+READERS = 2  # connections summing batches ahead of the writer
 _LOCK_NAMESPACE = 0x5C0E  # advisory lock key: (namespace, survey id)
 
 
@@ -108,27 +111,30 @@ def _raw_cursor() -> psycopg.Cursor:
 Totals = dict[int, list[tuple[float, float, bool]]]
 
 
-def _aggregate(plan: Plan, ids: list[int]) -> Totals:
-    """Section totals (earned, possible, knock-out failed) of each response of a batch."""
+def _aggregate(plan: Plan, ids: list[int], conn: psycopg.Connection | None = None) -> Totals:
+    """Section totals (earned, possible, knock-out failed) of each response of a batch, read on
+    Django's connection, or on `conn` (a reader thread's own)."""
     empty = (0.0, 0.0, False)
     totals: Totals = {pk: [empty] * len(plan.structure.sections) for pk in ids}
     if not plan.aggregate_sql:
         return totals
-    with transaction.atomic(), _raw_cursor() as cursor:
-        # JIT compiling the big expression costs more than it saves at this size.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(plan.aggregate_sql, [ids], binary=True)
-        for response_id, section, earned, possible, failed in cursor.fetchall():
-            totals[response_id][section] = (earned, possible, failed)
+    if conn is None:
+        with transaction.atomic(), _raw_cursor() as cursor:
+            rows = _aggregate_rows(cursor, plan, ids)
+    else:
+        with conn.transaction(), psycopg.Cursor(conn) as cursor:
+            rows = _aggregate_rows(cursor, plan, ids)
+    for response_id, section, earned, possible, failed in rows:
+        totals[response_id][section] = (earned, possible, failed)
     return totals
 
 
-def _aggregate_in_thread(plan: Plan, ids: list[int]) -> Totals:
-    try:
-        return _aggregate(plan, ids)
-    finally:
-        connections.close_all()  # this thread's own connection
+def _aggregate_rows(cursor: psycopg.Cursor, plan: Plan, ids: list[int]) -> list[tuple]:
+    # JIT compiling the big expression costs more than it saves at this size.
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute(plan.aggregate_sql, [ids], binary=True)
+    return cursor.fetchall()
 
 
 def _store_batch(plan: Plan, ids: list[int], totals: Totals) -> int:
@@ -173,15 +179,34 @@ def _run(plan: Plan, batches: list[list[int]], progress: Callable[[int, int], No
         for batch in batches:
             stored(batch, _aggregate(plan, batch))
         return done
-    # Pipelined: PostgreSQL sums the next batch (on a second connection; answers never
+    # Pipelined: PostgreSQL sums the next batches (on other connections; answers never
     # change) while this thread combines and writes the current one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(_aggregate_in_thread, plan, batches[0])
-        for i, batch in enumerate(batches):
-            totals = upcoming.result()
-            if i + 1 < len(batches):
-                upcoming = pool.submit(_aggregate_in_thread, plan, batches[i + 1])
-            stored(batch, totals)
+    readers = [
+        connection.get_new_connection(connection.get_connection_params())
+        for _ in range(min(READERS, len(batches)))
+    ]
+    idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+    for conn in readers:
+        idle.put(conn)
+
+    def read(batch: list[int]) -> Totals:
+        conn = idle.get()
+        try:
+            return _aggregate(plan, batch, conn)
+        finally:
+            idle.put(conn)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
+            upcoming = deque(pool.submit(read, batch) for batch in batches[: len(readers)])
+            for i, batch in enumerate(batches):
+                totals = upcoming.popleft().result()
+                if i + len(readers) < len(batches):
+                    upcoming.append(pool.submit(read, batches[i + len(readers)]))
+                stored(batch, totals)
+    finally:
+        for conn in readers:
+            conn.close()
     return done
 
 

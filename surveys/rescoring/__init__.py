@@ -8,16 +8,18 @@ time through ``scoring.score_response``) stores, but reads no answer into Python
    Python by the very functions the reference path uses (``scoring.score_item``).
 2. One SQL statement per batch of responses joins the answers to that relation and sums the
    counted points per response and section, and flags failed knock-out questions.
-3. Python turns those section totals into the response score with ``scoring.total_response``
-   (the second half of ``score_response``), and one UPDATE writes the batch back.
+3. Python turns those section totals into the stored fields by the rules of
+   ``scoring.total_response`` (the second half of ``score_response``), unrolled for speed in
+   ``rescoring.combine``, and one UPDATE writes the batch back. While it does, two reader
+   connections already sum the next batches.
 
 Exactness: the reference sums items with ``math.fsum`` (the correctly rounded exact sum), so
 the points are summed here exactly, as integers (each float times a common power of two, in
 int8) or, when those would not fit, as ``numeric`` (each float's exact decimal expansion), and
 rounded once to float8 at the end (PostgreSQL's numeric to float8 cast is correctly rounded):
-the sums are bit-for-bit those of the reference. Scales, numbers and durations are
-read from ``value_num`` and yes/no from ``value_num`` too; the form engine writes it from the
-same cleaned value as ``value`` (``question_types.native``), and answers never change.
+the sums are bit-for-bit those of the reference. Yes/no, scales, numbers and durations are
+read from ``value_num``, which the form engine writes from the same cleaned value as ``value``
+(``question_types.native``); answers never change once submitted.
 
 Skip logic: submission never stores answers to hidden questions, so usually nothing is hidden
 among the stored answers. When a survey has conditions, the answers they look at are read
@@ -232,8 +234,10 @@ def rescore(
     try:
         # Rules read under the lock: a re-score queued by a later change waits and wins.
         survey.refresh_from_db()
-        plan = make_plan(survey)
+        # Ids first: the plan may list the answers given so far (multi-choice lookups), and
+        # must know every answer of these responses.
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        plan = make_plan(survey)
         batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
         return _run(plan, batches, progress)
     finally:

@@ -279,9 +279,7 @@ def score_response(
     visible: Collection[str] | None = None,
 ) -> ResponseScore:
     """Score one response; ``visible`` holds the codes shown (None = all)."""
-    weighted = any(section.weight is not None for section in sections)
-    scores: list[SectionScore] = []
-    form_knocked_out = False
+    totals: list[SectionTotal] = []
     for section in sections:
         items = tuple(
             score_item(
@@ -293,9 +291,39 @@ def score_response(
             for spec in section.questions
         )
         # fsum is exact, so the totals do not depend on the order of the items.
-        earned = math.fsum(item.earned for item in items if item.counted)
-        possible = math.fsum(item.possible for item in items if item.counted)
-        failed = any(item.knock_out for item in items)
+        totals.append(
+            SectionTotal(
+                earned=math.fsum(item.earned for item in items if item.counted),
+                possible=math.fsum(item.possible for item in items if item.counted),
+                failed=any(item.knock_out for item in items),
+                items=items,
+            )
+        )
+    return total_response(survey, sections, totals)
+
+
+@dataclass(frozen=True)
+class SectionTotal:
+    """A section's counted points before the knock-out and weighting rules apply."""
+
+    earned: float  # exact (correctly rounded) sum of the counted items
+    possible: float
+    failed: bool  # a critical question of the section failed
+    items: tuple[ItemScore, ...] = ()
+
+
+def total_response(
+    survey: SurveyScoringRules,
+    sections: Sequence[SectionSpec],
+    totals: Sequence[SectionTotal],
+) -> ResponseScore:
+    """The response score from each section's totals (shared with surveys.rescoring, which
+    sums the items in SQL)."""
+    weighted = any(section.weight is not None for section in sections)
+    scores: list[SectionScore] = []
+    form_knocked_out = False
+    for section, total in zip(sections, totals, strict=True):
+        earned, possible, failed = total.earned, total.possible, total.failed
         knocked_out = failed and survey.critical_scope is CriticalScope.SECTION
         form_knocked_out = form_knocked_out or (failed and not knocked_out)
         if knocked_out:
@@ -307,7 +335,7 @@ def score_response(
                 raise ValueError(f"section {section.key!r}: weight must be >= 0, got {weight}")
         percent = _percent(earned, possible, survey.bonus_cap)
         scores.append(
-            SectionScore(section.key, earned, possible, percent, weight, knocked_out, items)
+            SectionScore(section.key, earned, possible, percent, weight, knocked_out, total.items)
         )
 
     earned = math.fsum(s.earned for s in scores)

@@ -123,20 +123,29 @@ def _answer_rows(
     return rows
 
 
-def _store_score(response: Response, score: ResponseScore) -> None:
-    response.score_earned = score.earned
-    response.score_possible = score.possible
-    response.score_percent = score.percent
-    response.knocked_out = score.knocked_out or any(s.knocked_out for s in score.sections)
-    # Section level only: items are derived on demand by explain_response().
-    response.score_detail = {
-        "method": score.method,
-        "knocked_out": score.knocked_out,
-        "sections": [
-            {k: v for k, v in section.to_dict().items() if k != "items"}
-            for section in score.sections
-        ],
+def stored_score(score: ResponseScore) -> dict[str, Any]:
+    """The Response fields that hold a score (all but scored_at); surveys.rescoring writes
+    the same values in bulk."""
+    return {
+        "score_earned": score.earned,
+        "score_possible": score.possible,
+        "score_percent": score.percent,
+        "knocked_out": score.knocked_out or any(s.knocked_out for s in score.sections),
+        # Section level only: items are derived on demand by explain_response().
+        "score_detail": {
+            "method": score.method,
+            "knocked_out": score.knocked_out,
+            "sections": [
+                {k: v for k, v in section.to_dict().items() if k != "items"}
+                for section in score.sections
+            ],
+        },
     }
+
+
+def _store_score(response: Response, score: ResponseScore) -> None:
+    for field, value in stored_score(score).items():
+        setattr(response, field, value)
     response.scored_at = timezone.now()
 
 
@@ -449,3 +458,60 @@ def attach_evidence(*, response: Response, question: Question, upload: Any) -> A
     evidence.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
     evidence.save()
     return evidence
+@dataclass(frozen=True)
+class RescoreRequest:
+    """What change_scoring_rules queued: a re-score of the survey (or one wave of it)."""
+
+    survey_id: int
+    wave_id: int | None
+    changed: tuple[str, ...]  # the rule fields that changed; empty = nothing queued
+
+
+_RULE_CHOICES = {
+    "na_policy": Survey.NaPolicy.values,
+    "critical_scope": Survey.CriticalScope.values,
+    "bonus_cap": [True, False],
+}
+
+
+@transaction.atomic
+def change_scoring_rules(
+    *,
+    survey: Survey,
+    actor: User | None,
+    na_policy: str | None = None,
+    bonus_cap: bool | None = None,
+    critical_scope: str | None = None,
+    wave: Wave | None = None,
+) -> RescoreRequest:
+    """Change a survey version's scoring rules in place and, after commit, queue the Celery
+    task that re-scores its stored responses (all of them, or those of `wave`); rules left
+    None stay as they are, and an unchanged rule queues nothing."""
+    del actor  # the view checks the capability; there is no audit log to write to yet
+    wanted = {"na_policy": na_policy, "bonus_cap": bonus_cap, "critical_scope": critical_scope}
+    errors = [
+        (name, f"must be one of {', '.join(map(str, _RULE_CHOICES[name]))}")
+        for name, value in wanted.items()
+        if value is not None and value not in _RULE_CHOICES[name]
+    ]
+    if errors:
+        raise ValidationFailed("The scoring rules are not valid.", errors)
+    if wave is not None and wave.organization_id != survey.organization_id:
+        raise DomainError("The wave belongs to another organisation.", field="wave")
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    changed = tuple(
+        name
+        for name, value in wanted.items()
+        if value is not None and getattr(locked, name) != value
+    )
+    if not changed:
+        return RescoreRequest(survey.pk, wave.pk if wave else None, ())
+    for name in changed:
+        setattr(locked, name, wanted[name])
+    locked.save(update_fields=list(changed))
+    for name in changed:
+        setattr(survey, name, wanted[name])
+    from .tasks import rescore_survey  # tasks import services: import here, not at the top
+
+    rescore_survey.delay_on_commit(survey.pk, wave.pk if wave else None)
+    return RescoreRequest(survey.pk, wave.pk if wave else None, changed)

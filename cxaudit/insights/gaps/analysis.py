@@ -13,6 +13,7 @@ per-standard figures, every roll-up, per-wave series, per-location rows and the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,14 +253,13 @@ class GapAnalysis:
         waves = sorted(
             (w for w in by_wave if w in self.waves), key=lambda w: self.waves[w].starts_on
         )
-        locs = sorted((c for c in by_loc if c in self.locations), key=self.locations.get)
+        locs = sorted(
+            (c for c in by_loc if c in self.locations), key=lambda c: self.locations[c].code
+        )
         return Metrics(
             overall=metric_set(overall, **kw),
             by_wave=[(self.waves[w].name, metric_set(by_wave[w], **kw)) for w in waves],
-            by_location=[
-                (self.locations[c].code, metric_set(by_loc[c], **kw))
-                for c in sorted(locs, key=lambda c: self.locations[c].code)
-            ],
+            by_location=[(self.locations[c].code, metric_set(by_loc[c], **kw)) for c in locs],
         )
 
 
@@ -302,13 +302,18 @@ def analyse_gaps(
     organization: Organization,
     wave: Wave | None = None,
     location: Location | None = None,
+    only_locations: Iterable[Location] | None = None,
     stage: Stage | None = None,
     channel: str | None = None,
     dimension: str | None = None,
     alpha: float = stats.ALPHA,
     small_n: int = stats.SMALL_SAMPLE_N,
 ) -> GapAnalysis:
-    """Run the gap queries for one organisation (six queries, whatever the data size)."""
+    """Run the gap queries for one organisation (six queries, whatever the data size).
+
+    ``only_locations`` restricts every figure to those locations (a client manager limited to
+    some locations); ``location`` picks one.
+    """
     for obj, name in ((wave, "wave"), (location, "location")):
         if obj is not None and obj.organization_id != organization.pk:
             raise ValueError(f"the {name} belongs to another organisation")
@@ -318,6 +323,9 @@ def analyse_gaps(
         organization=organization,
         wave=wave,
         location=location,
+        location_ids=(
+            None if only_locations is None else tuple(sorted(x.pk for x in only_locations))
+        ),
         stage_id=stage.pk if stage is not None else None,
         channel=channel or None,
         dimension=dimension or None,
@@ -325,6 +333,8 @@ def analyse_gaps(
     standards = _standard_infos(filters)
     waves = {w.pk: w for w in Wave.objects.for_org(organization)}
     locations = {loc.pk: loc for loc in Location.objects.for_org(organization)}
+    if filters.location_ids is not None:
+        locations = {pk: loc for pk, loc in locations.items() if pk in filters.location_ids}
     buckets: dict[tuple[int, int | None, int | None], Bucket] = {}
     metric_sums: dict[tuple[str, int | None, int | None], Sums] = defaultdict(Sums)
 

@@ -37,6 +37,8 @@ class GapFilters:
     organization: Organization
     wave: Wave | None = None
     location: Location | None = None
+    # A client manager limited to some locations sees only those (None: no restriction).
+    location_ids: tuple[int, ...] | None = None
     stage_id: int | None = None
     channel: str | None = None
     dimension: str | None = None
@@ -48,6 +50,8 @@ class GapFilters:
             qs = qs.filter(wave=self.wave)
         if self.location is not None:
             qs = qs.filter(location=self.location)
+        if self.location_ids is not None:
+            qs = qs.filter(location_id__in=self.location_ids)
         return qs
 
     def standards(self) -> QuerySet[Standard]:
@@ -233,7 +237,7 @@ def load_question_info(ids: Iterable[int]) -> dict[int, QuestionInfo]:
     wanted = set(ids)
     if not wanted:
         return {}
-    questions = Question.objects.filter(pk__in=wanted).only("pk", "type", "config", "code")
+    questions = Question.objects.filter(pk__in=wanted)
     return {q.pk: question_info(q) for q in questions}
 
 

@@ -179,10 +179,10 @@ def servqual_gap(
     est = stats.paired_test(
         Summary.from_sums(pairs.n, pairs.s100, pairs.q100), alpha=alpha, small_n=small_n
     )
+    # On one shared scale of width w the native difference is diff_100 * w / 100.
     shared = perceived.shared_scale
-    native = None
-    if shared is not None and shared == expected.shared_scale and pairs.nnum == pairs.n:
-        native = pairs.snum / pairs.nnum
+    width = _scale_width(shared) if shared == expected.shared_scale else None
+    native = None if width is None or est.diff is None else est.diff * width / 100
     return _mean_gap(est, native)
 
 

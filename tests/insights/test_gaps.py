@@ -185,3 +185,34 @@ def test_small_sample_threshold_is_configurable(data):
         .gaps["self_vs_perceived"]
         .small_sample
     )
+
+
+@pytest.mark.django_db
+def test_filters_by_stage_and_channel(data):
+    stage = data["ans"].touchpoint.stage
+    assert len(analyse_gaps(organization=data["org"], stage=stage).rows("standard")) == 2
+    assert analyse_gaps(organization=data["org"], channel="web").rows("standard") == []
+    phone = analyse_gaps(organization=data["org"], channel="phone")
+    assert [r.key["standard"] for r in phone.rows("standard")] == ["ANS", "TIME"]
+
+
+@pytest.mark.django_db
+def test_filters_refuse_another_organisations_wave(data, other_org):
+    from tests.factories import make_wave
+
+    with pytest.raises(ValueError, match="another organisation"):
+        analyse_gaps(organization=data["org"], wave=make_wave(other_org))
+
+
+@pytest.mark.django_db
+def test_journey_roll_ups_carry_names(data):
+    analysis = analyse_gaps(organization=data["org"])
+    (tp,) = analysis.rows("touchpoint")
+    assert tp.labels == {"touchpoint": "Call"}
+    (stage,) = analysis.rows("stage")
+    assert stage.labels == {"stage": "Support"}
+    (whole,) = analysis.rows("organization")
+    # every observed answer of the organisation: 4 (ANS) + 6 (TIME)
+    assert whole.perspectives["observed"].n == 10
+    with pytest.raises(ValueError, match="unknown roll-up"):
+        analysis.rows("planet")

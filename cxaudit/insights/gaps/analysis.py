@@ -214,9 +214,7 @@ class GapAnalysis:
         def order(item):
             key = item[0]
             return tuple(
-                first[key].order
-                if lv in ("standard", "touchpoint", "stage")
-                else self._order(lv, v)
+                first[key].order if lv in JOURNEY_LEVELS else self._order(lv, v)
                 for lv, v in zip(levels, key, strict=True)
             )
 

@@ -383,6 +383,15 @@ class Answer(models.Model):
                 fields=["organization", "standard", "source", "aspect"], name="answer_gap_idx"
             ),
             models.Index(fields=["organization", "wave", "location"], name="answer_slice_idx"),
+            # SERVQUAL gap 5 pairs a customer's perception and expectation answers per response
+            # and standard: this partial covering index feeds that GROUP BY in order from an
+            # index-only scan (cxaudit.insights.gaps.queries.fetch_pairs).
+            models.Index(
+                fields=["organization", "response", "standard", "wave", "location"],
+                include=["aspect", "value_100"],
+                condition=models.Q(source="customer", standard__isnull=False),
+                name="answer_pair_idx",
+            ),
         ]
 
     def __str__(self) -> str:

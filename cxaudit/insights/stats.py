@@ -7,6 +7,7 @@ docs/statistics.md. No Django imports: this module is plain arithmetic plus scip
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from fractions import Fraction
 from numbers import Integral
 from typing import Any
 
-from scipy import stats
+from scipy import special, stats
 
 SMALL_SAMPLE_N = 30
 ALPHA = 0.05
@@ -67,14 +68,20 @@ def _check_alpha(alpha: float) -> None:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
 
 
+# The distribution functions come from scipy.special rather than scipy.stats' distribution
+# objects: the same functions (scipy.stats calls them underneath) without the argument
+# checking that costs ~0.3 ms a call, which a gap report with hundreds of intervals feels.
+
+
+@functools.lru_cache(maxsize=64)
 def _z(alpha: float) -> float:
     """Two-sided standard normal critical value."""
-    return float(stats.norm.ppf(1 - alpha / 2))
+    return float(special.ndtri(1 - alpha / 2))
 
 
 def _t(alpha: float, df: float) -> float:
     """Two-sided Student t critical value."""
-    return float(stats.t.ppf(1 - alpha / 2, df))
+    return float(special.stdtrit(df, 1 - alpha / 2))
 
 
 def _is_int(value: object) -> bool:
@@ -384,7 +391,7 @@ def _t_diff(diff: float, se: float, df: float | None, frame: dict[str, Any]) -> 
     assert df is not None
     alpha = 1 - frame["confidence"]
     t = diff / se
-    p = min(1.0, float(2 * stats.t.sf(abs(t), df)))
+    p = min(1.0, float(2 * special.stdtr(df, -abs(t))))
     half = _t(alpha, df) * se
     ci = (diff - half, diff + half)
     return DiffEstimate(
@@ -461,7 +468,7 @@ def two_proportion_test(
     if 0 < a.k + b.k < a.n + b.n:
         pooled = (a.k + b.k) / (a.n + b.n)
         z = diff / math.sqrt(pooled * (1 - pooled) * (1 / a.n + 1 / b.n))
-        p = min(1.0, float(2 * stats.norm.sf(abs(z))))
+        p = min(1.0, float(2 * special.ndtr(-abs(z))))
     la, ua = wilson_interval(a.k, a.n, alpha=alpha)
     lb, ub = wilson_interval(b.k, b.n, alpha=alpha)
     low = max(-1.0, diff - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2))
@@ -482,7 +489,13 @@ def proportion_vs_target(
         return DiffEstimate(reason=EMPTY, **frame)
     p = s.k / s.n
     low, high = wilson_interval(s.k, s.n, alpha=alpha)
-    p_value = float(stats.binomtest(s.k, s.n, p0).pvalue)
+    if p0 in (0.0, 1.0):
+        # Against 0 % or 100 % the only possible outcome is k = 0 or k = n: anything else has
+        # probability 0 under the null (p = 0), the expected outcome has p = 1. binomtest says
+        # the same, ~1000 times slower, and a gap report runs it for every standard.
+        p_value = 1.0 if s.k == round(p0 * s.n) else 0.0
+    else:
+        p_value = float(stats.binomtest(s.k, s.n, p0).pvalue)
     return DiffEstimate(
         diff=p - p0,
         se=math.sqrt(p * (1 - p) / s.n),

@@ -30,8 +30,8 @@ from datetime import timedelta
 from itertools import islice
 from typing import Final
 
+from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -98,7 +98,7 @@ def create_import(
     organization: Organization,
     survey_code: str,
     uploaded_by: User | None,
-    file: UploadedFile,
+    file: File,
     enqueue: bool = True,
 ) -> ResponseImport:
     """Store the uploaded file and create a pending import of it into the published version of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cxaudit.accounts.models import Location, Organization
@@ -94,3 +95,12 @@ def csv_file(lines: list[str] | str, name: str = "responses.csv", *, bom: bool =
     if bom:
         data = b"\xef\xbb\xbf" + data
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path, monkeypatch):
+    """Uploaded files go to a temporary directory, for this process and any worker it starts."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    monkeypatch.setenv("MEDIA_ROOT", str(root))
+    return root

@@ -12,9 +12,15 @@ from surveys import imports
 from surveys.import_rows import MAX_BYTES
 from surveys.models import Answer, Response, ResponseImport
 from surveys.services import record_response
-from tests.surveys.import_helpers import GOOD_ROWS, HEADER, csv_file, make_import_context
+from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
+    GOOD_ROWS,
+    HEADER,
+    csv_file,
+    make_import_context,
+    media_root,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture

@@ -322,3 +322,33 @@ class RowReader:
             answers={c: v for c, v in cleaned.items() if c in visible and v.answered},
             visible=visible,
         )
+
+
+# How each question type is written in a cell (shown on the upload page; docs/formats.md).
+VALUE_SYNTAX: Final = {
+    "yes_no": "yes / no (also y/n, true/false, 1/0)",
+    "yes_no_na": "yes / no / NA",
+    "rating": "a whole number on the question's scale",
+    "nps": "a whole number 0–10",
+    "csat": "a whole number on the question's scale",
+    "ces": "a whole number on the question's scale",
+    "single_choice": "one option value (or its label)",
+    "multi_choice": "option values (or labels) separated by ; or |",
+    "number": "a number with . as the decimal separator",
+    "duration": "seconds, mm:ss or hh:mm:ss",
+    "datetime": "ISO 8601, e.g. 2026-07-03T14:05 (no offset: the site's time zone)",
+    "short_text": "text",
+    "long_text": "text (quote cells with commas or line breaks)",
+    "file": "a stored file name",
+}
+
+
+def value_syntax(spec: QuestionSpec) -> str:
+    text = VALUE_SYNTAX.get(str(spec.type), "text")
+    if spec.allow_na and spec.type != "yes_no_na":
+        text += ", or NA"
+    return text
+
+
+def template_header(structure: Structure) -> list[str]:
+    return [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *structure.questions]

@@ -375,3 +375,11 @@ def test_progress_is_visible_to_other_connections_while_writing(org, survey, mon
     # Mid-write: progress visible, responses not yet (one transaction).
     assert ("writing", 2, ("writing", 2, "running"), 0) in seen
     assert Response.objects.count() == 3
+
+
+def test_the_sweeper_runs_every_minute_in_beat():
+    from cxaudit.celery import app
+
+    app.loader.import_default_modules()
+    entry = app.conf.beat_schedule["surveys.requeue_stalled_imports"]
+    assert entry["task"] in app.tasks and entry["schedule"] == 60.0

@@ -32,7 +32,14 @@ from typing import Final
 
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 
@@ -189,6 +196,14 @@ def run_import(
     except LeaseLost:
         logger.warning("response import %s: lease lost, another worker owns it", import_id)
         return None
+    except IntegrityError:
+        if not _still_ours(imp):
+            # A worker that took the job over committed these rows first: they are imported.
+            logger.warning("response import %s: finished by another worker", import_id)
+            return None
+        logger.exception("response import %s failed unexpectedly", import_id)
+        _fail(imp, [RowError(None, "", "an unexpected error stopped the import; try again")])
+        raise
     except (OperationalError, InterfaceError):
         # The database went away: leave the job running; the sweeper retries it.
         raise
@@ -200,6 +215,12 @@ def run_import(
         reporter.close()
     imp.refresh_from_db()
     return imp
+
+
+def _still_ours(imp: ResponseImport) -> bool:
+    return ResponseImport.objects.filter(
+        pk=imp.pk, status=Status.RUNNING, attempt=imp.attempt
+    ).exists()
 
 
 def _read(imp: ResponseImport) -> str:

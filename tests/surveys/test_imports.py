@@ -292,6 +292,26 @@ def test_a_worker_that_lost_its_lease_writes_nothing(org, survey):
     assert not Response.objects.exists()
 
 
+def test_a_worker_beaten_by_its_successor_stands_down(org, survey, monkeypatch):
+    """The job was taken over and the new owner committed first: the old worker's inserts hit
+    the unique client ids, and it leaves the finished job alone."""
+    imp = imports.create_import(
+        organization=org,
+        survey_code="visit",
+        uploaded_by=None,
+        file=csv_file([HEADER, *GOOD_ROWS]),
+        enqueue=False,
+    )
+    stale = imports.claim_import(import_id=imp.pk)
+    ResponseImport.objects.filter(pk=imp.pk).update(status="pending")
+    assert imports.run_import(import_id=imp.pk).status == "succeeded"  # the successor
+    # The stale worker resumes from its claim.
+    monkeypatch.setattr(imports, "claim_import", lambda import_id: stale)
+    assert imports.run_import(import_id=imp.pk) is None
+    imp.refresh_from_db()
+    assert imp.status == "succeeded" and imp.attempt == 2 and Response.objects.count() == 3
+
+
 def test_progress_is_reported_as_rows_are_checked_and_written(org, survey, monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_INTERVAL", 0)
     seen = []

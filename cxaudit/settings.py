@@ -211,6 +211,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "cxaudit-test" if TESTING else "cxaudit")
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic sweepers (the worker runs beat: scripts/run.sh). Each finds due work in the database.
+CELERY_BEAT_SCHEDULE = {
+    # Response imports whose worker died (stale heartbeat) or whose message was lost.
+    "surveys.requeue_stalled_imports": {
+        "task": "surveys.requeue_stalled_imports",
+        "schedule": 60.0,
+    },
+}
 
 # Security headers. Production defaults are strict; each can be relaxed by environment.
 SECURE_CONTENT_TYPE_NOSNIFF = True

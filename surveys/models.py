@@ -429,19 +429,48 @@ class ResponseImport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    class Phase(models.TextChoices):
+        VALIDATING = "validating", "Checking rows"
+        WRITING = "writing", "Saving responses"
+
+    # Running jobs hold a lease: the worker refreshes heartbeat_at as it goes, and the sweeper
+    # hands a job whose heartbeat stopped (a killed worker) to another worker. `attempt` fences
+    # a worker that lost its lease: its final write names the attempt it claimed.
+    phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
+    # The same file is not imported twice into the same survey (see surveys.imports).
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+
     objects = ResponseImportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "running", "succeeded", "failed"]),
+                name="response_import_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.original_name} ({self.status})"
 
     @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+    @property
     def progress_percent(self) -> int:
+        """Checking every row is the first half of the work, saving them the second."""
+        if self.is_finished:
+            return 100
         if not self.total_rows:
-            return 0 if self.status in {self.Status.PENDING, self.Status.RUNNING} else 100
-        return round(100 * self.processed_rows / self.total_rows)
+            return 0
+        done = self.processed_rows / self.total_rows
+        if self.phase == self.Phase.WRITING:
+            return min(100, round(50 + 50 * done))
+        return min(50, round(50 * done))
 
 
 class SelfAssessmentRoundQuerySet(OrgQuerySet):

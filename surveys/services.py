@@ -458,6 +458,8 @@ def attach_evidence(*, response: Response, question: Question, upload: Any) -> A
     evidence.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
     evidence.save()
     return evidence
+
+
 @dataclass(frozen=True)
 class RescoreRequest:
     """What change_scoring_rules queued: a re-score of the survey (or one wave of it)."""

@@ -1,4 +1,4 @@
-"""Celery tasks of the surveys app: they take ids, load the rows and call one service."""
+"""Celery tasks of the surveys app: each takes ids, loads the row and calls one service."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from celery import shared_task
 
 from cxaudit.journeys.models import Wave
 
-from . import rescoring
+from . import imports, rescoring
 from .models import Survey
 
 
@@ -24,3 +24,16 @@ def rescore_survey(survey_id: int, wave_id: int | None = None) -> int:
         if wave is None:
             return 0
     return rescoring.rescore(survey=survey, wave=wave)
+
+
+@shared_task(name="surveys.run_response_import", acks_late=True)
+def run_response_import(import_id: int) -> str:
+    """Run one response import (idempotent: a finished or claimed job is left alone)."""
+    result = imports.run_import(import_id=import_id)
+    return result.status if result is not None else "skipped"
+
+
+@shared_task(name="surveys.requeue_stalled_imports", acks_late=True)
+def requeue_stalled_imports() -> list[int]:
+    """Periodic: queue again imports whose worker died or whose message was lost."""
+    return imports.requeue_stalled_imports()

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('journeys', '0001_initial'),
-        ('surveys', '0003_imports_and_self_assessment_rounds'),
+        ('surveys', '0004_evidence'),
     ]
 
     operations = [

@@ -317,3 +317,10 @@ def test_edit_pages_of_a_published_version_say_how_to_edit(org, admin_client_org
     )
     assert r.redirect_chain[-1][0] == url("survey_detail", org, pk=draft.pk)
     assert "return it to draft" in r.content.decode()
+
+
+def test_survey_page_links_to_the_respondent_preview(org, admin_client_org, draft):
+    html = admin_client_org.get(url("survey_detail", org, pk=draft.pk)).content.decode()
+    preview = url("preview", org, pk=draft.pk)
+    assert f'href="{preview}"' in html
+    assert admin_client_org.get(preview).status_code == 200

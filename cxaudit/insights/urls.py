@@ -1,6 +1,10 @@
+"""Insights URLs: gap report download, dashboards, journey heatmap (one module each)."""
+
 from django.urls import path
 
 from . import views
+from .urls_dashboard import dashboard_urlpatterns
+from .urls_heatmap import heatmap_urlpatterns
 
 app_name = "insights"
 
@@ -10,4 +14,6 @@ urlpatterns = [
         views.gap_report_download,
         name="gap_report_download",
     ),
+    *dashboard_urlpatterns,
+    *heatmap_urlpatterns,
 ]

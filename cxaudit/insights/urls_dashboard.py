@@ -1,0 +1,3 @@
+"""Gap dashboard URLs (included by cxaudit/insights/urls.py)."""
+
+dashboard_urlpatterns: list = []

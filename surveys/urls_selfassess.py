@@ -1,0 +1,3 @@
+"""Self-assessment round URLs (included by surveys/urls.py)."""
+
+selfassess_urlpatterns: list = []

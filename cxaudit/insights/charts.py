@@ -44,7 +44,8 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], css: s
     uid = next(_ids)
     head = (
         f'<svg class="chart {escape(css)}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart-t{uid} chart-d{uid}" preserveAspectRatio="xMinYMin meet" '
+        f'aria-labelledby="chart-t{uid}" aria-describedby="chart-d{uid}" '
+        f'preserveAspectRatio="xMinYMin meet" '
         f'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="chart-t{uid}">{escape(title)}</title>'
         f'<desc id="chart-d{uid}">{escape(desc)}</desc>'
@@ -71,7 +72,7 @@ def dot_chart(
 ) -> SafeString:
     """One row per point: a dot at the value and a whisker over its interval on a lo-hi axis
     (intervals are clipped to the axis; a missing value shows "no data")."""
-    label_w, pad, row_h, top = 92, 12, 26, 8
+    label_w, pad, row_h, top = 100, 14, 26, 8
     plot_w = width - label_w - pad
     height = top + row_h * len(points) + 22
 
@@ -121,12 +122,14 @@ def line_chart(
     """Values over ordered categories (waves): a line through the known values, dots and
     interval whiskers, the category names under the axis."""
     left, right, top, bottom = 34, 12, 10, 34
+    inset = 36  # keeps the first and last category names inside the chart
     height = 160
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(points)
 
     def x(i: int) -> float:
-        return left + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
+        span = plot_w - 2 * inset
+        return left + inset + (span / 2 if n == 1 else span * i / (n - 1))
 
     def y(v: float) -> float:
         return top + plot_h - (_clip(v, lo, hi) - lo) / (hi - lo) * plot_h

@@ -18,13 +18,13 @@ def test_dot_chart_places_dots_and_clips_whiskers_to_the_axis():
     svg = dot_chart(
         [Point("Self", 50.0, (-20.0, 120.0), css="self"), Point("Observed", None)],
         title="ANS",
-        width=212,  # label 92 + plot 108 + pad 12 -> 0-100 spans x 92-200
+        width=214,  # label 100 + plot 100 + pad 14 -> 0-100 spans x 100-200
     )
     root = parse(svg)
     (dot,) = root.iter(f"{NS}circle")
-    assert float(dot.get("cx")) == 146.0 and "series-self" in dot.get("class")
+    assert float(dot.get("cx")) == 150.0 and "series-self" in dot.get("class")
     whisker = next(e for e in root.iter(f"{NS}line") if "chart-whisker" in e.get("class"))
-    assert (float(whisker.get("x1")), float(whisker.get("x2"))) == (92.0, 200.0)
+    assert (float(whisker.get("x1")), float(whisker.get("x2"))) == (100.0, 200.0)
     texts = [t.text for t in root.iter(f"{NS}text")]
     assert "no data" in texts and "Self" in texts and "Observed" in texts
 
@@ -36,7 +36,8 @@ def test_charts_have_title_desc_and_no_inline_style():
     title, desc = root.find(f"{NS}title"), root.find(f"{NS}desc")
     assert title.text == "NPS"
     assert desc.text == "Q1: 10 (interval 5 to 15); Q2: 20."
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert root.get("aria-labelledby") == title.get("id")
+    assert root.get("aria-describedby") == desc.get("id")
     assert "style=" not in svg and "<script" not in svg
 
 

@@ -235,8 +235,6 @@ def gap_dashboard(request):
         rows = current.rows("standard")
         ranked = ranked_gaps(rows)
         dimensions = current.rows("dimension")
-        download = QueryDict(mutable=True)
-        download.update({k: v for k, v in query.items() if k in ("wave", "location")})
         context.update(
             has_data=bool(analysis.buckets) or bool(analysis.metric_sums),
             wave_has_data=bool(current.buckets) or bool(current.metric_sums),
@@ -269,8 +267,8 @@ def gap_dashboard(request):
             if dimensions
             else None,
             trends=[*metric_trends(analysis), *gap_trends(analysis.rows("wave"))],
-            download_json=_with(download, format="json"),
-            download_csv=_with(download, format="csv"),
+            download_json=_with(query, format="json"),
+            download_csv=_with(query, format="csv"),
         )
     return render(request, "insights/dashboard.html", context)
 

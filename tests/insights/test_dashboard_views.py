@@ -213,3 +213,18 @@ def test_query_count_is_constant_as_data_grows(
         client.get(dash_url)
     with django_assert_max_num_queries(20):
         client.get(reverse("insights:standard_detail", args=[org.slug, big.pk]))
+
+
+@pytest.mark.django_db
+def test_download_link_carries_every_filter(data, admin_client):
+    stage = data["ans"].touchpoint.stage
+    query = {"wave": "2026 Q3", "stage": stage.pk, "channel": "phone", "dimension": "empathy"}
+    ctx = admin_client.get(reverse("insights:dashboard", args=["acme-rail"]), query).context
+    link = ctx["download_json"]
+    for part in ("wave=2026+Q3", f"stage={stage.pk}", "channel=phone", "dimension=empathy"):
+        assert part in link
+    url = reverse("insights:gap_report_download", args=["acme-rail"]) + "?" + link
+    report = admin_client.get(url).json()
+    assert report["standards"] == []  # no empathy standard
+    bad = reverse("insights:gap_report_download", args=["acme-rail"]) + "?channel=fax"
+    assert admin_client.get(bad).status_code == 404

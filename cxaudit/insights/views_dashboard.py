@@ -205,7 +205,8 @@ def _filter_context(request):
     data = filter_data(request.GET, org)
     form = DashboardFilterForm(data, org=org, locations=visible)
     query = QueryDict(mutable=True)
-    query.update({k: v for k, v in data.items() if v})
+    # An empty wave means "every wave" (not the default wave), so it stays in the links.
+    query.update({k: v for k, v in data.items() if v or k == "wave"})
     return form, only, query
 
 

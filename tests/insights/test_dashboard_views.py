@@ -64,6 +64,7 @@ def test_all_waves_and_filters(data, admin_client):
     url = reverse("insights:dashboard", args=["acme-rail"])
     every = admin_client.get(url, {"wave": ""}).context
     assert every["wave"] is None
+    assert every["query"] == "wave="  # links to the detail pages keep "every wave"
     assert next(t for t in every["tiles"] if t.name == "nps").n == 10
     # Dimension filter that matches no standard: no ranked gaps, no dimension rows
     empty = admin_client.get(url, {"wave": "", "dimension": "tangibles"}).context

@@ -112,7 +112,7 @@ def metric_tiles(metrics: MetricSet) -> list[Tile]:
         tiles.append(
             Tile(
                 "csat",
-                "CSAT",
+                "CSAT (top-2-box)",
                 value,
                 _half(box.ci, 100),
                 _scaled(box.ci, 100),
@@ -124,7 +124,16 @@ def metric_tiles(metrics: MetricSet) -> list[Tile]:
     if (m := metrics.ces) is not None:
         mean = m.mean
         tiles.append(
-            Tile("ces", "CES", mean.mean, _half(mean.ci), mean.ci, mean.n, mean.small_sample, "")
+            Tile(
+                "ces",
+                "CES (mean, 1-7)",
+                mean.mean,
+                _half(mean.ci),
+                mean.ci,
+                mean.n,
+                mean.small_sample,
+                "",
+            )
         )
     return tiles
 

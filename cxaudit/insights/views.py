@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
-from cxaudit.journeys.models import Wave
+from cxaudit.journeys.models import Channel, Dimension, Stage, Wave
 
 from .gaps import analyse_gaps
 from .gaps.report import report_dict, write_gap_csv
@@ -19,7 +19,8 @@ from .gaps.report import report_dict, write_gap_csv
 @require_GET
 @org_view(Cap.VIEW_INSIGHTS)
 def gap_report_download(request):
-    """The gap report as a JSON or CSV file: ?wave=NAME&location=CODE&format=json|csv."""
+    """The gap report as a JSON or CSV file: ?wave=NAME&location=CODE&format=json|csv, and
+    optionally the dashboard's other filters: &stage=PK&channel=VALUE&dimension=VALUE."""
     org = request.org
     fmt = request.GET.get("format", "json")
     if fmt not in ("json", "csv"):
@@ -30,12 +31,24 @@ def gap_report_download(request):
     visible = request.org_ctx.membership.visible_locations()
     if code := request.GET.get("location"):
         location = get_for_org(visible, org, code=code)
+    stage = None
+    if pk := request.GET.get("stage"):
+        if not pk.isdigit():
+            raise Http404("Unknown stage.")
+        stage = get_for_org(Stage, org, pk=pk)
+    channel = request.GET.get("channel") or None
+    dimension = request.GET.get("dimension") or None
+    if channel not in (None, *Channel.values) or dimension not in (None, *Dimension.values):
+        raise Http404("Unknown channel or dimension.")
     limited = request.org_ctx.membership.pk and visible.count() != org.locations.count()
     analysis = analyse_gaps(
         organization=org,
         wave=wave,
         location=location,
         only_locations=list(visible) if limited else None,
+        stage=stage,
+        channel=channel,
+        dimension=dimension,
     )
     parts = ["gap-report", org.slug, wave and slugify(wave.name), location and location.code]
     filename = "-".join(p for p in parts if p) + f".{fmt}"

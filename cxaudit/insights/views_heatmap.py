@@ -175,6 +175,7 @@ def heatmap_touchpoint(request, pk):
     items = [
         {
             "answer": a,
+            "value": display_value(a),
             "verbatims": verbatims.get(a.response_id, []),
             "evidence": evidence.get(a.response_id, []),
         }
@@ -205,6 +206,20 @@ def heatmap_touchpoint(request, pk):
             "page_query": scope.query(),
         },
     )
+
+
+def display_value(answer: Answer) -> str:
+    """An answer as text: Yes / No, lists joined, N/A; the template escapes it."""
+    value = answer.value
+    if answer.is_na:
+        return "N/A"
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 @require_GET

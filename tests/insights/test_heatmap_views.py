@@ -108,6 +108,7 @@ def test_drill_down_lists_answers_verbatims_and_evidence(heat, org, program_admi
     assert "<script>alert(1)</script>" not in page2
     assert reverse("surveys:evidence_file", args=[org.slug, ev.key]) in page2
     assert "Mystery shopper" in page2 and "KGX" in page2
+    assert "Yes <span" in page2 and "False" not in page2
 
 
 @pytest.mark.django_db

@@ -1,0 +1,217 @@
+"""Mystery-shop score selectors for the location league table and the location report card.
+
+Every figure comes from GROUP BY queries (one per kind of figure, whatever the number of
+locations or shops), so the pages that use them run a constant number of queries.
+
+* A location's score for a wave is the mean of ``Response.score_percent`` over its submitted
+  mystery-shop responses of that wave (knocked-out shops count with their stored percent),
+  with a t interval (stats.estimate_mean).
+* Section scores average ``score_detail.sections[].percent`` (the sections that measured
+  something), grouped by section title so that survey versions line up.
+* Standards met is the share of observed (shopper) answers linked to a standard whose
+  ``agrees`` is true, with a Wilson interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+
+from cxaudit.accounts.models import Location, Organization
+from cxaudit.insights import stats
+from cxaudit.journeys.models import Wave
+from surveys.models import Answer, Response, Source
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSums:
+    n: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+
+    def __add__(self, other: ScoreSums) -> ScoreSums:
+        return ScoreSums(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq)
+
+    def estimate(self) -> stats.MeanEstimate:
+        return stats.estimate_mean(stats.Summary.from_sums(self.n, self.total, self.total_sq))
+
+
+@dataclass(frozen=True, slots=True)
+class LeagueRow:
+    location: Location
+    rank: int | None  # None: no shops in the wave
+    score: stats.MeanEstimate
+    previous: stats.MeanEstimate | None  # the same location in the previous wave
+
+    @property
+    def change(self) -> float | None:
+        if self.previous is None or self.previous.mean is None or self.score.mean is None:
+            return None
+        return self.score.mean - self.previous.mean
+
+
+def previous_wave(wave: Wave, waves: Iterable[Wave]) -> Wave | None:
+    """The wave that started last before ``wave`` (None for the first wave)."""
+    earlier = [w for w in waves if (w.starts_on, w.name) < (wave.starts_on, wave.name)]
+    return max(earlier, key=lambda w: (w.starts_on, w.name), default=None)
+
+
+def shop_sums(
+    *, organization: Organization, waves: Iterable[Wave]
+) -> dict[tuple[int, int], ScoreSums]:
+    """Sums of shop percentages per (wave id, location id) of the given waves: one query."""
+    rows = (
+        Response.objects.for_org(organization)
+        .submitted()
+        .filter(
+            source=Source.SHOPPER,
+            wave__in=[w.pk for w in waves],
+            location__isnull=False,
+            score_percent__isnull=False,
+        )
+        .order_by()
+        .values("wave_id", "location_id")
+        .annotate(
+            n=Count("pk"),
+            total=Sum("score_percent"),
+            total_sq=Sum(F("score_percent") * F("score_percent")),
+        )
+    )
+    return {
+        (r["wave_id"], r["location_id"]): ScoreSums(r["n"], r["total"], r["total_sq"]) for r in rows
+    }
+
+
+def league(
+    *,
+    locations: Iterable[Location],
+    wave: Wave,
+    previous: Wave | None,
+    sums: dict[tuple[int, int], ScoreSums],
+) -> list[LeagueRow]:
+    """Locations ranked by mean shop score (highest first); those without shops last, unranked.
+    Equal means share a rank (1, 2, 2, 4)."""
+    rows = []
+    for loc in locations:
+        now = sums.get((wave.pk, loc.pk), ScoreSums())
+        before = sums.get((previous.pk, loc.pk)) if previous is not None else None
+        rows.append((loc, now.estimate(), before.estimate() if before else None))
+    rows.sort(key=lambda r: (r[1].mean is None, -(r[1].mean or 0.0), r[0].code))
+    out: list[LeagueRow] = []
+    for i, (loc, now, before) in enumerate(rows):
+        rank = None
+        if now.mean is not None:
+            tied = out and out[-1].score.mean is not None and out[-1].score.mean == now.mean
+            rank = out[-1].rank if tied else i + 1
+        out.append(LeagueRow(location=loc, rank=rank, score=now, previous=before))
+    return out
+
+
+def organisation_sums(sums: dict[tuple[int, int], ScoreSums], wave: Wave) -> ScoreSums:
+    """All shops of one wave pooled (the organisation average weights each shop equally)."""
+    total = ScoreSums()
+    for (wave_id, _), s in sums.items():
+        if wave_id == wave.pk:
+            total = total + s
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRow:
+    title: str
+    location: stats.MeanEstimate
+    organisation: stats.MeanEstimate
+
+    @property
+    def diff(self) -> float | None:
+        if self.location.mean is None or self.organisation.mean is None:
+            return None
+        return self.location.mean - self.organisation.mean
+
+
+_SECTION_SQL = """
+SELECT sec.title, MIN(sec.position) AS pos, (r.location_id = %(location)s) AS here,
+       COUNT(*) AS n, SUM((s.value->>'percent')::float) AS total,
+       SUM(((s.value->>'percent')::float) ^ 2) AS total_sq
+FROM surveys_response r
+CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(r.score_detail->'sections') = 'array'
+         THEN r.score_detail->'sections' ELSE '[]'::jsonb END) AS s(value)
+JOIN surveys_section sec
+  ON sec.id::text = s.value->>'key' AND sec.survey_id = r.survey_id
+WHERE r.organization_id = %(org)s AND r.wave_id = %(wave)s AND r.status = 'submitted'
+  AND r.source = 'shopper' AND r.location_id IS NOT NULL
+  AND jsonb_typeof(s.value->'percent') = 'number'
+GROUP BY sec.title, here
+"""
+
+
+def section_scores(
+    *, organization: Organization, wave: Wave, location: Location
+) -> list[SectionRow]:
+    """Mean section percentages of one location and of the whole organisation: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SECTION_SQL, {"org": organization.pk, "wave": wave.pk, "location": location.pk}
+        )
+        fetched = cursor.fetchall()
+    by_title: dict[str, dict] = {}
+    for title, pos, here, n, total, total_sq in fetched:
+        entry = by_title.setdefault(title, {"pos": pos, True: ScoreSums(), False: ScoreSums()})
+        entry["pos"] = min(entry["pos"], pos)
+        entry[bool(here)] = entry[bool(here)] + ScoreSums(n, total, total_sq)
+    ordered = sorted(by_title.items(), key=lambda kv: (kv[1]["pos"], kv[0]))
+    return [
+        SectionRow(
+            title=title,
+            location=e[True].estimate(),
+            organisation=(e[True] + e[False]).estimate(),
+        )
+        for title, e in ordered
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StandardMet:
+    code: str
+    name: str
+    n: int
+    met: int
+
+    @property
+    def share(self) -> float | None:
+        return self.met / self.n if self.n else None
+
+
+@dataclass(frozen=True, slots=True)
+class StandardsMet:
+    rows: list[StandardMet]
+    estimate: stats.ProportionEstimate
+
+
+def standards_met(*, organization: Organization, wave: Wave, location: Location) -> StandardsMet:
+    """Observed answers of the location meeting their standard's target: one query."""
+    rows = (
+        Answer.objects.for_org(organization)
+        .filter(
+            wave=wave,
+            location=location,
+            source=Source.SHOPPER,
+            standard__isnull=False,
+            agrees__isnull=False,
+            is_na=False,
+        )
+        .order_by()
+        .values("standard__code", "standard__name")
+        .annotate(n=Count("pk"), met=Count("pk", filter=Q(agrees=True)))
+        .order_by("standard__code")
+    )
+    items = [StandardMet(r["standard__code"], r["standard__name"], r["n"], r["met"]) for r in rows]
+    n = sum(r.n for r in items)
+    k = sum(r.met for r in items)
+    return StandardsMet(
+        rows=items, estimate=stats.estimate_proportion(stats.ProportionSummary(n, k))
+    )

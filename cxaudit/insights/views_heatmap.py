@@ -1,0 +1,342 @@
+"""Journey heatmap with drill-down, location league table and location report card.
+
+Every page runs a fixed number of queries whatever the data size (asserted in the tests):
+the journey structure in four, the gap engine in six, the shop scores in one or two.
+Client managers limited to some locations see only those (others answer 404).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from cxaudit.accounts.models import Location
+from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.journeys.models import Journey, Touchpoint, Wave
+from surveys.models import Answer, Evidence
+from surveys.question_types import QuestionType
+
+from . import scorecards
+from .gaps import GAPS, analyse_gaps
+from .heatmap import GAP_NAMES, LEGEND, shade
+
+ANSWERS_PER_PAGE = 25
+TEXT_TYPES = (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT)
+
+
+class Scope:
+    """The wave / location filters of a request, resolved within what the user may see."""
+
+    def __init__(self, request, *, need_wave: bool = False):
+        org = request.org
+        self.org = org
+        self.visible = list(request.org_ctx.membership.visible_locations().order_by("code"))
+        self.limited = bool(request.org_ctx.membership.pk) and len(self.visible) != (
+            Location.objects.for_org(org).count()
+        )
+        self.waves = list(Wave.objects.for_org(org).order_by("starts_on", "name"))
+        self.wave = self._pick_wave(request.GET.get("wave"), need_wave)
+        self.location = None
+        if code := request.GET.get("location"):
+            self.location = next((x for x in self.visible if x.code == code), None)
+            if self.location is None:
+                raise Http404("Not found.")
+
+    def _pick_wave(self, value: str | None, need_wave: bool) -> Wave | None:
+        if value:
+            wave = next((w for w in self.waves if str(w.pk) == value), None)
+            if wave is None:
+                raise Http404("Not found.")
+            return wave
+        if need_wave and self.waves:
+            return self.waves[-1]  # the latest wave
+        return None
+
+    @property
+    def only_locations(self) -> list[Location] | None:
+        return self.visible if self.limited else None
+
+    def query(self, **extra) -> str:
+        params = {
+            "wave": self.wave and self.wave.pk,
+            "location": self.location and self.location.code,
+        }
+        params.update(extra)
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return f"?{urlencode(clean)}" if clean else ""
+
+    def analysis(self, **kw):
+        return analyse_gaps(
+            organization=self.org,
+            wave=self.wave,
+            location=self.location,
+            only_locations=self.only_locations,
+            **kw,
+        )
+
+
+@require_GET
+@org_view(Cap.VIEW_INSIGHTS)
+def heatmap(request):
+    """The journey map, each touchpoint coloured by its largest significant gap."""
+    scope = Scope(request)
+    journeys = list(Journey.objects.for_org(request.org).active().order_by("name", "pk"))
+    journey = journeys[0] if journeys else None
+    if value := request.GET.get("journey"):
+        journey = next((j for j in journeys if str(j.pk) == value), None)
+        if journey is None:
+            raise Http404("Not found.")
+    stages, annotations, standard_annotations, table = [], {}, {}, []
+    if journey is not None:
+        journey = Journey.objects.with_structure().get(pk=journey.pk)
+        stages = list(journey.stages.all())
+        analysis = scope.analysis()
+        by_tp = {r.key["touchpoint"]: r for r in analysis.rows("touchpoint")}
+        by_std = {r.standard.id: r for r in analysis.rows("standard")}
+        query = scope.query(journey=journey.pk)
+        for stage in stages:
+            for tp in stage.touchpoints.all():
+                s = shade(by_tp.get(tp.pk))
+                url = reverse("insights:heatmap_touchpoint", args=[request.org.slug, tp.pk])
+                annotations[tp.pk] = {
+                    "css": s.css,
+                    "label": s.label,
+                    "title": s.title,
+                    "url": url + query,
+                }
+                table.append({"stage": stage, "touchpoint": tp, "shade": s, "url": url + query})
+                for std in tp.standards.all():
+                    ss = shade(by_std.get(std.pk))
+                    standard_annotations[std.pk] = {"css": ss.css, "label": ss.label}
+    return render(
+        request,
+        "insights/heatmap.html",
+        {
+            "org": request.org,
+            "scope": scope,
+            "journeys": journeys,
+            "journey": journey,
+            "stages": stages,
+            "annotations": annotations,
+            "standard_annotations": standard_annotations,
+            "table": table,
+            "legend": LEGEND,
+        },
+    )
+
+
+@require_GET
+@org_view(Cap.VIEW_INSIGHTS)
+def heatmap_touchpoint(request, pk):
+    """Drill-down: a touchpoint's standards with perspectives and gaps, and the answers,
+    verbatims and evidence behind them (paginated)."""
+    scope = Scope(request)
+    touchpoint = get_for_org(
+        Touchpoint.objects.select_related("stage__journey"), request.org, pk=pk
+    )
+    analysis = scope.analysis(stage=touchpoint.stage)
+    rows = [r for r in analysis.rows("standard") if r.standard.touchpoint_id == touchpoint.pk]
+    tp_row = next(
+        (r for r in analysis.rows("touchpoint") if r.key["touchpoint"] == touchpoint.pk), None
+    )
+    answers = (
+        Answer.objects.for_org(request.org)
+        .filter(standard__touchpoint=touchpoint)
+        .select_related("question", "standard", "location", "wave", "response")
+        .order_by("-submitted_at", "pk")
+    )
+    if scope.wave is not None:
+        answers = answers.filter(wave=scope.wave)
+    if scope.location is not None:
+        answers = answers.filter(location=scope.location)
+    elif scope.limited:
+        answers = answers.filter(location__in=[x.pk for x in scope.visible])
+    page = Paginator(answers, ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
+    response_ids = {a.response_id for a in page.object_list}
+    verbatims: dict[int, list[Answer]] = {}
+    evidence: dict[int, list[Evidence]] = {}
+    if response_ids:
+        texts = (
+            Answer.objects.for_org(request.org)
+            .filter(response_id__in=response_ids, question__type__in=TEXT_TYPES, is_na=False)
+            .select_related("question")
+            .order_by("response_id", "question__position", "pk")
+        )
+        for a in texts:
+            if a.value not in (None, ""):
+                verbatims.setdefault(a.response_id, []).append(a)
+        for e in Evidence.objects.for_org(request.org).filter(response_id__in=response_ids):
+            evidence.setdefault(e.response_id, []).append(e)
+    items = [
+        {
+            "answer": a,
+            "value": display_value(a),
+            "verbatims": verbatims.get(a.response_id, []),
+            "evidence": evidence.get(a.response_id, []),
+        }
+        for a in page.object_list
+    ]
+    gap_rows = [
+        {
+            "row": r,
+            "shade": shade(r),
+            "gaps": [(GAP_NAMES[g], r.gaps[g]) for g in GAPS],
+        }
+        for r in rows
+    ]
+    return render(
+        request,
+        "insights/heatmap_touchpoint.html",
+        {
+            "org": request.org,
+            "scope": scope,
+            "touchpoint": touchpoint,
+            "shade": shade(tp_row),
+            "gap_rows": gap_rows,
+            "perspectives": ("self", "observed", "perceived", "expected"),
+            "page": page,
+            "items": items,
+            "back": reverse("insights:heatmap", args=[request.org.slug])
+            + scope.query(journey=touchpoint.stage.journey_id),
+            "page_query": scope.query(),
+        },
+    )
+
+
+def display_value(answer: Answer) -> str:
+    """An answer as text: Yes / No, lists joined, N/A; the template escapes it."""
+    value = answer.value
+    if answer.is_na:
+        return "N/A"
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@require_GET
+@org_view(Cap.VIEW_INSIGHTS)
+def league(request):
+    """Locations ranked by mean mystery-shop score for a wave, with CI and change; optionally
+    ranked by a chosen gap too."""
+    scope = Scope(request, need_wave=True)
+    rows, previous, gap_rows = [], None, []
+    gap = request.GET.get("gap") or ""
+    if gap and gap not in GAPS:
+        raise Http404("Unknown gap.")
+    if scope.wave is not None:
+        previous = scorecards.previous_wave(scope.wave, scope.waves)
+        waves = [scope.wave] + ([previous] if previous else [])
+        sums = scorecards.shop_sums(organization=request.org, waves=waves)
+        rows = scorecards.league(
+            locations=scope.visible, wave=scope.wave, previous=previous, sums=sums
+        )
+        if gap:
+            analysis = analyse_gaps(
+                organization=request.org, wave=scope.wave, only_locations=scope.only_locations
+            )
+            names = {x.code: x for x in scope.visible}
+            gap_rows = [
+                {"location": names.get(r.key["location"]), "gap": r.gaps[gap], "row": r}
+                for r in analysis.league(gap)
+                if r.key["location"] in names
+            ]
+    best = max((r.score.mean for r in rows if r.score.mean is not None), default=None)
+    return render(
+        request,
+        "insights/league.html",
+        {
+            "org": request.org,
+            "scope": scope,
+            "rows": rows,
+            "bars": _bars(rows),
+            "best": best,
+            "previous": previous,
+            "gap": gap,
+            "gap_name": GAP_NAMES.get(gap, ""),
+            "gap_names": GAP_NAMES.items(),
+            "gap_rows": gap_rows,
+        },
+    )
+
+
+BAR_HEIGHT = 22
+
+
+def _bars(rows: list[scorecards.LeagueRow]) -> dict:
+    """Geometry of the server-rendered SVG bar chart (0-100 %), attributes only (CSP)."""
+    bars = []
+    for i, r in enumerate(r for r in rows if r.score.mean is not None):
+        mean = max(0.0, min(100.0, r.score.mean))
+        ci = r.score.ci
+        bars.append(
+            {
+                "row": r,
+                "y": i * BAR_HEIGHT + 4,
+                "text_y": i * BAR_HEIGHT + 17,
+                "width": round(mean * 3, 1),
+                "ci_low": round(max(0.0, ci[0]) * 3, 1) if ci else None,
+                "ci_high": round(min(100.0, ci[1]) * 3, 1) if ci else None,
+                "ci_y": i * BAR_HEIGHT + 12,
+            }
+        )
+    return {"items": bars, "height": len(bars) * BAR_HEIGHT + 24}
+
+
+@require_GET
+@org_view(Cap.VIEW_INSIGHTS)
+def report_card(request, code):
+    """One location's report card for a wave (the latest unless ?wave=)."""
+    scope = Scope(request, need_wave=True)
+    location = next((x for x in scope.visible if x.code == code), None)
+    if location is None:
+        raise Http404("Not found.")
+    context = {"org": request.org, "scope": scope, "location": location}
+    wave = scope.wave
+    if wave is not None:
+        previous = scorecards.previous_wave(wave, scope.waves)
+        sums = scorecards.shop_sums(
+            organization=request.org, waves=[wave] + ([previous] if previous else [])
+        )
+        # Rank and organisation average are over every location of the organisation: they
+        # name no other location, and a manager needs them to compare.
+        everywhere = list(Location.objects.for_org(request.org))
+        table = scorecards.league(locations=everywhere, wave=wave, previous=previous, sums=sums)
+        mine = next(r for r in table if r.location.pk == location.pk)
+        analysis = analyse_gaps(organization=request.org, wave=wave, location=location)
+        context.update(
+            {
+                "wave": wave,
+                "previous": previous,
+                "row": mine,
+                "ranked": sum(1 for r in table if r.rank is not None),
+                "org_score": scorecards.organisation_sums(sums, wave).estimate(),
+                "sections": scorecards.section_scores(
+                    organization=request.org, wave=wave, location=location
+                ),
+                "standards": scorecards.standards_met(
+                    organization=request.org, wave=wave, location=location
+                ),
+                "top_gaps": top_gaps(analysis.rows("standard")),
+            }
+        )
+    return render(request, "insights/report_card.html", context)
+
+
+def top_gaps(rows, limit: int = 5) -> list[dict]:
+    """Standards with a significant gap, by |gap| x importance x 2 at a moment that matters."""
+    found = []
+    for r in rows:
+        s = shade(r)
+        if s.gap is not None:
+            found.append({"row": r, "shade": s, "priority": r.priority(s.gap)})
+    found.sort(key=lambda item: -item["priority"])
+    return found[:limit]

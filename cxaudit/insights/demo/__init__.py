@@ -1,5 +1,5 @@
 """Demo data of the insights: Northline Rail's surveys, two past waves of answers and an open
-self-assessment round, made to show the classic picture (docs/demo.md would be its tour):
+self-assessment round, made to show the classic picture (docs/self-assessments.md):
 
 * managers rate themselves far above what passengers perceive on responsiveness and empathy
   (the "80 % vs 45 %" self-assessment gap), and underestimate what passengers expect;

@@ -252,7 +252,7 @@ def self_assessment_survey() -> dict[str, Any]:
     sections = []
     for _, title, items in CHANNELS:
         questions = []
-        for standard, _, expected, ours in items:
+        for standard, _, _, ours in items:
             questions.append(
                 q(
                     code_of(standard, "perception"),
@@ -267,7 +267,7 @@ def self_assessment_survey() -> dict[str, Any]:
                 q(
                     code_of(standard, "expectation"),
                     "rating",
-                    f"Our passengers expect a rail company that {expected}",
+                    f"Passengers expect this of us: {ours[0].lower()}{ours[1:]}",
                     standard=standard,
                     aspect="expectation",
                     config=LIKERT,

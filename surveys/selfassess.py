@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Membership, Role, User
@@ -87,8 +88,6 @@ def close_round(*, round: SelfAssessmentRound, actor: User | None) -> SelfAssess
 
 def accepting_rounds(organization_id: int):
     """Rounds that take answers today: open, not past their closing date, wave not closed."""
-    from django.db.models import Q
-
     return (
         SelfAssessmentRound.objects.filter(
             organization_id=organization_id, status=SelfAssessmentRound.Status.OPEN

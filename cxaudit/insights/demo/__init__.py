@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from cxaudit.accounts.demo import DEMO_PASSWORD
 from cxaudit.accounts.models import Location, Membership, Organization, Role, User
 from cxaudit.journeys.models import Wave
 from surveys import selfassess
@@ -88,8 +89,6 @@ def _managers(org: Organization) -> list[tuple[User, Location | None]]:
     demo = User.objects.filter(email__iexact=DEMO_MANAGER).first()
     if demo is not None:
         out.append((demo, None))
-    from cxaudit.accounts.demo import DEMO_PASSWORD
-
     for email, name, code in EXTRA_MANAGERS:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:

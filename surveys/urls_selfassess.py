@@ -1,3 +1,26 @@
-"""Self-assessment round URLs (included by surveys/urls.py)."""
+"""Self-assessment round URLs (included by surveys/urls.py): staff launch and close rounds;
+managers see and start their own self-assessments."""
 
-selfassess_urlpatterns: list = []
+from django.urls import path
+
+from . import views_selfassess as views
+
+selfassess_urlpatterns: list = [
+    path("o/<slug:org_slug>/self-assessments/", views.my_list, name="selfassess_mine"),
+    path(
+        "o/<slug:org_slug>/self-assessments/<int:pk>/start/",
+        views.start,
+        name="selfassess_start",
+    ),
+    path("o/<slug:org_slug>/self-assessment-rounds/", views.round_list, name="selfassess_rounds"),
+    path(
+        "o/<slug:org_slug>/self-assessment-rounds/new/",
+        views.round_launch,
+        name="selfassess_launch",
+    ),
+    path(
+        "o/<slug:org_slug>/self-assessment-rounds/<int:pk>/close/",
+        views.round_close,
+        name="selfassess_close",
+    ),
+]

@@ -1,0 +1,239 @@
+"""Demo data of the insights: Northline Rail's surveys, two past waves of answers and an open
+self-assessment round, made to show the classic picture (docs/self-assessments.md):
+
+* managers rate themselves far above what passengers perceive on responsiveness and empathy
+  (the "80 % vs 45 %" self-assessment gap), and underestimate what passengers expect;
+* mystery shoppers confirm slow phone answers at Harbour Street station (HBS);
+* empathy on the phone at the Leeds contact centre improved between 2026 Q2 and Q3, so its
+  SERVQUAL gap (perception - expectation) narrowed.
+
+Everything goes through the survey definition import and surveys.services.record_response,
+so scores and answer columns are exactly what the engine stores. Answers are drawn from a
+random.Random seeded per response, with fixed client ids: a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cxaudit.accounts.demo import DEMO_PASSWORD
+from cxaudit.accounts.models import Location, Membership, Organization, Role, User
+from cxaudit.journeys.models import Wave
+from surveys import selfassess
+from surveys.builder import publish_survey
+from surveys.definition import import_definition
+from surveys.models import Answer, Response, SelfAssessmentRound, Source, Survey
+from surveys.scoring import score_response
+from surveys.services import (
+    Structure,
+    _answer_rows,
+    _store_score,
+    clean_submission,
+    load_structure,
+)
+
+from . import definitions
+from .profile import (
+    customer_answers,
+    self_answers,
+    shop_answers,
+)
+
+NAMESPACE = uuid.UUID("b5e3f0a4-1c55-4f0e-9d8e-2f6f3c0d7a90")
+PAST_WAVES = ("2026 Q2", "2026 Q3")
+OPEN_WAVE = "2026 Q4"
+CUSTOMERS_PER_LOCATION = {"KGX": 40, "HBS": 40, "MFP": 40, "CC-LDS": 40, "WEB-CHAT": 30}
+CHANNEL_OF = {"KGX": "station", "HBS": "station", "MFP": "station", "CC-LDS": "phone"}
+CHANNEL_OF["WEB-CHAT"] = "chat"
+SHOPS_PER_STATION = 4
+STATIONS = ("KGX", "HBS", "MFP")
+DEMO_MANAGER = "manager@northline.example"
+# Extra managers, each limited to one location (they self-assess that location).
+EXTRA_MANAGERS = [
+    ("kim.okafor@northline.example", "Kim Okafor", "KGX"),
+    ("hana.berg@northline.example", "Hana Berg", "HBS"),
+    ("colm.reilly@northline.example", "Colm Reilly", "CC-LDS"),
+]
+
+
+def _uuid(*parts: Any) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
+
+
+def _published(org: Organization, document: dict) -> Survey:
+    survey = Survey.objects.for_org(org).filter(code=document["code"]).published().first()
+    if survey is None:
+        survey = publish_survey(survey=import_definition(organization=org, data=document))
+    return survey
+
+
+def _when(rng: random.Random, wave: Wave) -> dt.datetime:
+    days = (wave.ends_on - wave.starts_on).days
+    day = wave.starts_on + dt.timedelta(days=rng.randint(0, days))
+    moment = dt.datetime.combine(day, dt.time(rng.randint(7, 20), rng.randint(0, 59)))
+    return timezone.make_aware(moment)
+
+
+def _managers(org: Organization) -> list[tuple[User, Location | None]]:
+    """(manager, location assessed) of the demo: the demo manager for the whole organisation,
+    the extra managers for their location."""
+    locations = {loc.code: loc for loc in Location.objects.for_org(org)}
+    out: list[tuple[User, Location | None]] = []
+    demo = User.objects.filter(email__iexact=DEMO_MANAGER).first()
+    if demo is not None:
+        out.append((demo, None))
+    for email, name, code in EXTRA_MANAGERS:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name)
+        membership, _ = Membership.objects.get_or_create(
+            user=user, organization=org, defaults={"role": Role.CLIENT_MANAGER}
+        )
+        if not membership.locations.exists():
+            membership.locations.set([locations[code]])
+        out.append((user, locations[code]))
+    return out
+
+
+def _record(
+    todo: Iterator[tuple[uuid.UUID, dict]],
+    existing: set[uuid.UUID],
+    structure: Structure,
+    *,
+    source: str,
+) -> int:
+    """Write the responses not written yet in bulk, cleaned, scored and turned into answer
+    rows by the same functions as surveys.services.record_response (as the CSV import does:
+    one record_response per response would take most of the seed's time)."""
+    survey = structure.survey
+    batch: list[tuple[Response, Any]] = []
+    for client_id, fields in todo:
+        if client_id in existing:
+            continue
+        submission = clean_submission(structure, fields.pop("raw_answers"))
+        response = Response(
+            organization_id=survey.organization_id,
+            survey=survey,
+            source=source,
+            status=Response.Status.SUBMITTED,
+            client_id=client_id,
+            draft={},
+            **fields,
+        )
+        score = score_response(
+            structure.rules, structure.sections, submission.answers, submission.visible
+        )
+        _store_score(response, score)
+        batch.append((response, submission))
+    Response.objects.bulk_create([response for response, _ in batch])
+    Answer.objects.bulk_create(
+        [a for response, sub in batch for a in _answer_rows(response, structure, sub)],
+        batch_size=5000,
+    )
+    return len(batch)
+
+
+@transaction.atomic
+def seed_demo(org: Organization) -> None:
+    """Create the demo surveys, past answers and the open self-assessment round once."""
+    waves = {w.name: w for w in Wave.objects.for_org(org).filter(name__in=[*PAST_WAVES, OPEN_WAVE])}
+    if len(waves) < 3:
+        return  # the journeys demo did not run: nothing to attach answers to
+    locations = {loc.code: loc for loc in Location.objects.for_org(org)}
+    customer = load_structure(_published(org, definitions.customer_survey()))
+    self_survey = _published(org, definitions.self_assessment_survey())
+    self_structure = load_structure(self_survey)
+    shop = load_structure(_published(org, definitions.shop_survey()))
+    admin = User.objects.filter(email__iexact="admin@northline.example").first()
+    shopper = User.objects.filter(email__iexact="shopper@northline.example").first()
+    managers = _managers(org)
+
+    rounds = {}
+    for name in PAST_WAVES:
+        rounds[name], _ = SelfAssessmentRound.objects.get_or_create(
+            organization=org,
+            survey=self_survey,
+            wave=waves[name],
+            defaults={
+                "status": SelfAssessmentRound.Status.CLOSED,
+                "launched_by": admin,
+                "closes_on": waves[name].ends_on,
+            },
+        )
+    open_wave = waves[OPEN_WAVE]
+    if not SelfAssessmentRound.objects.filter(
+        survey__code=self_survey.code, wave=open_wave
+    ).exists():
+        closes_on = open_wave.ends_on if open_wave.ends_on >= timezone.localdate() else None
+        selfassess.launch_round(
+            survey=self_survey, wave=open_wave, actor=admin, closes_on=closes_on
+        )
+
+    existing = set(
+        Response.objects.for_org(org)
+        .filter(wave__name__in=PAST_WAVES)
+        .values_list("client_id", flat=True)
+    )
+
+    def customers():
+        for wave_name in PAST_WAVES:
+            for code, n in CUSTOMERS_PER_LOCATION.items():
+                for i in range(n):
+                    key = ("customer", wave_name, code, i)
+                    rng = random.Random(":".join(map(str, key)))
+                    yield (
+                        _uuid(*key),
+                        {
+                            "raw_answers": customer_answers(rng, CHANNEL_OF[code], code, wave_name),
+                            "location": locations[code],
+                            "wave": waves[wave_name],
+                            "respondent_ref": f"demo-passenger-{wave_name[-2:]}-{code}-{i + 1}",
+                            "submitted_at": _when(rng, waves[wave_name]),
+                        },
+                    )
+
+    def shops():
+        for wave_name in PAST_WAVES:
+            for code in STATIONS:
+                for i in range(SHOPS_PER_STATION):
+                    key = ("shop", wave_name, code, i)
+                    rng = random.Random(":".join(map(str, key)))
+                    yield (
+                        _uuid(*key),
+                        {
+                            "raw_answers": shop_answers(rng, code, wave_name),
+                            "location": locations[code],
+                            "wave": waves[wave_name],
+                            "respondent": shopper,
+                            "submitted_at": _when(rng, waves[wave_name]),
+                        },
+                    )
+
+    def self_assessments():
+        for wave_name in PAST_WAVES:
+            for user, location in managers:
+                key = ("self", wave_name, user.email)
+                rng = random.Random(":".join(map(str, key)))
+                channel = CHANNEL_OF[location.code] if location is not None else None
+                client_id = selfassess.self_assessment_client_id(rounds[wave_name], user, location)
+                yield (
+                    client_id,
+                    {
+                        "raw_answers": self_answers(rng, channel, wave_name),
+                        "location": location,
+                        "wave": waves[wave_name],
+                        "respondent": user,
+                        "submitted_at": _when(rng, waves[wave_name]),
+                    },
+                )
+
+    _record(customers(), existing, customer, source=Source.CUSTOMER)
+    _record(shops(), existing, shop, source=Source.SHOPPER)
+    _record(self_assessments(), existing, self_structure, source=Source.SELF)

@@ -118,7 +118,7 @@ def _aggregate(plan: Plan, ids: list[int], conn: psycopg.Connection | None = Non
     Django's connection, or on `conn` (a reader thread's own)."""
     empty = (0.0, 0.0, False)
     totals: Totals = {pk: [empty] * len(plan.structure.sections) for pk in ids}
-    if not plan.aggregate_sql:
+    if not plan.aggregate_sql or not ids:
         return totals
     if conn is None:
         with transaction.atomic(), _raw_cursor() as cursor:
@@ -135,7 +135,10 @@ def _aggregate_rows(cursor: psycopg.Cursor, plan: Plan, ids: list[int]) -> list[
     # JIT compiling the big expression costs more than it saves at this size.
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL work_mem = '64MB'")
-    cursor.execute(plan.aggregate_sql, [ids], binary=True)
+    # Integers only: the literal is built from ints, never from text.
+    literal = "'{" + ",".join(str(int(pk)) for pk in ids) + "}'::bigint[]"
+    query = plan.aggregate_sql.replace("/*ids*/", literal)
+    cursor.execute(query, [min(ids), max(ids)], binary=True)
     return cursor.fetchall()
 
 

@@ -203,7 +203,12 @@ FROM (
                           na_possible, critical, lo, vals, keys, target, comparator)
       ON q.question_id = a.question_id
     CROSS JOIN LATERAL (SELECT {earned} AS earned) e
-    WHERE a.response_id = ANY(%s) AND a.value IS NOT NULL
+    -- The batch's id range drives a bitmap scan of the response_id index (one index range);
+    -- the ids themselves, inlined as a constant, are a hashed filter (`+ 0` keeps them out of
+    -- the index condition). With `= ANY(array)` alone the planner reads the whole table for
+    -- every batch, and a bound array parameter is searched linearly, not hashed.
+    WHERE a.response_id BETWEEN %s::bigint AND %s::bigint
+      AND a.response_id + 0 = ANY(/*ids*/) AND a.value IS NOT NULL
     OFFSET 0  -- computes the points before grouping, so only narrow rows are grouped
 ) x
 GROUP BY x.response_id, x.section

@@ -42,3 +42,10 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off():
     result = run_manage("check", env={"DEBUG": "false", "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_migration_commands_run_without_a_secret_key():
+    result = run_manage(
+        "makemigrations", "--check", "--dry-run", env={"DEBUG": "false", "SECRET_KEY": ""}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -146,6 +146,22 @@ def code_of(standard: str, aspect: str) -> str:
     return f"{standard.lower().replace('-', '_')}_{aspect[0]}"
 
 
+def likert_pair(standard: str, perceived: str, expected: str, **fields: Any) -> list[dict]:
+    """The SERVQUAL pair of a standard: how it was (perception) and how it should be."""
+    return [
+        q(
+            code_of(standard, aspect),
+            "rating",
+            text,
+            standard=standard,
+            aspect=aspect,
+            config=LIKERT,
+            **fields,
+        )
+        for aspect, text in (("perception", perceived), ("expectation", expected))
+    ]
+
+
 def document(code: str, title: str, kind: str, description: str, sections: list[dict]) -> dict:
     return {
         "format": "cxaudit.survey",
@@ -185,27 +201,8 @@ def customer_survey() -> dict[str, Any]:
     for channel, title, items in CHANNELS:
         questions = []
         for standard, perceived, expected, _ in items:
-            questions.append(
-                q(
-                    code_of(standard, "perception"),
-                    "rating",
-                    perceived,
-                    required=True,
-                    standard=standard,
-                    aspect="perception",
-                    config=LIKERT,
-                )
-            )
-            questions.append(
-                q(
-                    code_of(standard, "expectation"),
-                    "rating",
-                    f"An excellent rail company {expected}",
-                    required=True,
-                    standard=standard,
-                    aspect="expectation",
-                    config=LIKERT,
-                )
+            questions += likert_pair(
+                standard, perceived, f"An excellent rail company {expected}", required=True
             )
         sections.append(
             section(
@@ -253,25 +250,8 @@ def self_assessment_survey() -> dict[str, Any]:
     for _, title, items in CHANNELS:
         questions = []
         for standard, _, _, ours in items:
-            questions.append(
-                q(
-                    code_of(standard, "perception"),
-                    "rating",
-                    ours,
-                    standard=standard,
-                    aspect="perception",
-                    config=LIKERT,
-                )
-            )
-            questions.append(
-                q(
-                    code_of(standard, "expectation"),
-                    "rating",
-                    f"Passengers expect this of us: {ours[0].lower()}{ours[1:]}",
-                    standard=standard,
-                    aspect="expectation",
-                    config=LIKERT,
-                )
+            questions += likert_pair(
+                standard, ours, f"Passengers expect this of us: {ours[0].lower()}{ours[1:]}"
             )
         sections.append(
             section(

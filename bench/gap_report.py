@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -234,8 +235,12 @@ def generate(answers: int) -> int:
                     },
                 )
             cur.execute(ANSWERS_SQL, {"org": org.pk})
+            # The customers' perception - expectation pairs, as record_response stores them
+            # (the SQL the migration that introduced them fills them in with).
+            cur.execute(import_module("surveys.migrations.0008_answer_pair_diff").BACKFILL)
     with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE surveys_answer")
+        # Rewritten compactly: answers are written once, the pair backfill updated some.
+        cur.execute("VACUUM (FULL, ANALYZE) surveys_answer")
         cur.execute("VACUUM ANALYZE surveys_response")
     print(
         f"generated {Answer.objects.filter(organization=org).count():,} answers "

@@ -363,6 +363,14 @@ class Answer(models.Model):
     value_num = models.FloatField(null=True, blank=True, help_text="On the question's own scale.")
     value_100 = models.FloatField(null=True, blank=True, help_text="On the common 0–100 scale.")
     agrees = models.BooleanField(null=True, blank=True, help_text="Top-2-box / promoter.")
+    # SERVQUAL gap 5 on the same respondent: in a customer response that answered a standard in
+    # both aspects, its first expectation answer (with a 0-100 value) carries the response's
+    # mean perception minus mean expectation of that standard; null on every other answer.
+    # Derived once, when the answers are written (surveys.services.mark_pairs), so the gap
+    # engine sums the pairs in its one pass over the answers instead of pairing them again.
+    pair_diff_100 = models.FloatField(
+        null=True, blank=True, help_text="Perception − expectation of the standard (0–100)."
+    )
     # No points here on purpose: an item's points follow from its value, its question and the
     # survey's rules, so they are derived (surveys.services.explain_response) rather than stored,
     # and re-scoring a wave after a rule change never rewrites millions of answer rows.
@@ -383,15 +391,6 @@ class Answer(models.Model):
                 fields=["organization", "standard", "source", "aspect"], name="answer_gap_idx"
             ),
             models.Index(fields=["organization", "wave", "location"], name="answer_slice_idx"),
-            # SERVQUAL gap 5 pairs a customer's perception and expectation answers per response
-            # and standard: this partial covering index feeds that GROUP BY in order from an
-            # index-only scan (cxaudit.insights.gaps.queries.fetch_pairs).
-            models.Index(
-                fields=["organization", "response", "standard", "wave", "location"],
-                include=["aspect", "value_100"],
-                condition=models.Q(source="customer", standard__isnull=False),
-                name="answer_pair_idx",
-            ),
         ]
 
     def __str__(self) -> str:

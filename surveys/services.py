@@ -17,7 +17,16 @@ from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Wave
 
 from .cleaning import clean_answer
-from .models import Answer, Question, Response, Section, Source, Survey, show_if_from_json
+from .models import (
+    Answer,
+    Aspect,
+    Question,
+    Response,
+    Section,
+    Source,
+    Survey,
+    show_if_from_json,
+)
 from .question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
 from .scoring import ResponseScore, SectionSpec, SurveyScoringRules, score_response, visible_codes
 
@@ -120,7 +129,32 @@ def _answer_rows(
                 agrees=agrees(spec, value),
             )
         )
+    mark_pairs(rows)
     return rows
+
+
+def mark_pairs(answers: Iterable[Answer]) -> None:
+    """Set ``pair_diff_100`` on answers about to be stored: per customer response and standard
+    answered in both aspects, the first expectation answer with a 0-100 value carries the mean
+    perception minus the mean expectation (a blank aspect is a perception); the others keep
+    None. Run by _answer_rows, so submission, CSV import and the demo seed all store it."""
+    # (response, standard) -> [carrier, perception sum, count, expectation sum, count]
+    groups: dict[tuple[int, int], list[Any]] = {}
+    for a in answers:
+        a.pair_diff_100 = None
+        if a.source != Source.CUSTOMER or a.standard_id is None or a.value_100 is None:
+            continue
+        group = groups.setdefault((a.response_id, a.standard_id), [None, 0.0, 0, 0.0, 0])
+        if a.aspect == Aspect.EXPECTATION:
+            group[0] = group[0] or a
+            group[3] += a.value_100
+            group[4] += 1
+        else:
+            group[1] += a.value_100
+            group[2] += 1
+    for carrier, sp, np, se, ne in groups.values():
+        if np and ne:
+            carrier.pair_diff_100 = sp / np - se / ne
 
 
 def stored_score(score: ResponseScore) -> dict[str, Any]:

@@ -84,6 +84,16 @@ def _t(alpha: float, df: float) -> float:
     return float(special.stdtrit(df, 1 - alpha / 2))
 
 
+def _ratio(x: Number) -> tuple[int, int]:
+    """x as an exact integer ratio (numerator, positive denominator)."""
+    if isinstance(x, int):
+        return int(x), 1
+    if isinstance(x, float | Decimal):
+        return x.as_integer_ratio()
+    f = Fraction(x)
+    return f.numerator, f.denominator
+
+
 def _is_int(value: object) -> bool:
     """True for int (and numpy integers) but not bool."""
     return isinstance(value, Integral) and not isinstance(value, bool)
@@ -155,19 +165,26 @@ class Summary:
             raise ValueError("total and total_sq are required when n > 0")
         # Exact rational arithmetic: integer and Decimal sums (SUM over integer or numeric
         # columns) lose nothing to the cancellation that makes the one-pass formula unstable.
-        t, t2 = Fraction(total), Fraction(total_sq)
-        mean = float(t / n)
+        # Done on integer ratios (total = p / q, total_sq = p2 / q2) rather than Fractions:
+        # the same exact values, without normalising every intermediate (a report computes
+        # hundreds of these). int / int is correctly rounded, as float(Fraction) is.
+        p, q = _ratio(total)
+        p2, q2 = _ratio(total_sq)
+        mean = p / (q * n)
         if n == 1:
             return cls(1, mean)
-        ss = t2 - t * t / n
+        # ss = total_sq - total**2 / n = num / den, den > 0
+        num = p2 * q * q * n - p * p * q2
+        den = q2 * q * q * n
         if isinstance(total, float) or isinstance(total_sq, float):
             # Float sums carry rounding error of order n * eps * total_sq, which can leave a
             # tiny positive or negative remainder where the true spread is zero.
-            if ss <= 8 * n * sys.float_info.epsilon * abs(t2):
-                ss = Fraction(0)
-        elif ss < 0:
+            tolerance, scale = (8 * n * sys.float_info.epsilon * abs(p2 / q2)).as_integer_ratio()
+            if num * scale <= tolerance * den:
+                num = 0
+        elif num < 0:
             raise ValueError("inconsistent sums: n * total_sq < total ** 2")
-        return cls(n, mean, math.sqrt(ss / (n - 1)))
+        return cls(n, mean, math.sqrt(num / (den * (n - 1))))
 
     def to_100(self, scale_min: float, scale_max: float) -> Summary:
         """Rescale to 0-100, e.g. to compare a 1-7 self-assessment with a 1-5 customer item."""

@@ -91,6 +91,35 @@ def test_from_sums_clamps_tiny_negative_float_variance():
     assert s.sd == 0.0
 
 
+def _from_sums_by_fractions(n, total, total_sq):
+    """The definition from_sums implements, spelled out with Fractions."""
+    t, t2 = Fraction(total), Fraction(total_sq)
+    mean = float(t / n)
+    if n == 1:
+        return Summary(1, mean)
+    ss = t2 - t * t / n
+    if isinstance(total, float) and ss <= 8 * n * 2.0**-52 * abs(float(t2)):
+        ss = Fraction(0)
+    return Summary(n, mean, math.sqrt(ss / (n - 1)))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.sampled_from([0.0, 0.1, 25.0, 100.0, 1 / 3]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_from_sums_is_the_exact_rational_formula(xs):
+    total, total_sq = sum(xs), sum(x * x for x in xs)
+    assert Summary.from_sums(len(xs), total, total_sq) == _from_sums_by_fractions(
+        len(xs), total, total_sq
+    )
+
+
 def test_from_sums_rejects_inconsistent_exact_sums():
     with pytest.raises(ValueError, match="inconsistent"):
         Summary.from_sums(2, 10, 40)  # n * sum sq = 80 < sum^2 = 100

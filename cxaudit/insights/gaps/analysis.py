@@ -24,7 +24,7 @@ from surveys.models import Source
 from surveys.question_types import QuestionType
 
 from .engine import GAPS, Bucket, GapSet, compute, delivery_target
-from .queries import GapFilters, Sums, fetch_cells, fetch_pairs
+from .queries import GapFilters, Sums, fetch_cells
 
 LEVELS = ("standard", "touchpoint", "stage", "dimension", "location", "wave", "organization")
 JOURNEY_LEVELS = ("standard", "touchpoint", "stage")  # ordered as on the journey map
@@ -162,6 +162,7 @@ class GapAnalysis:
     alpha: float = stats.ALPHA
     small_n: int = stats.SMALL_SAMPLE_N
     _cache: dict[tuple[str, ...], list[GapRow]] = field(default_factory=dict)
+    _standard_buckets: dict[tuple[int, None, None], Bucket] | None = None
 
     def _label(self, level: str, std: StandardInfo, wave_id, location_id) -> Any:
         if level == "standard":
@@ -198,7 +199,10 @@ class GapAnalysis:
             return self._cache[levels]
         groups: dict[tuple, Bucket] = {}
         first: dict[tuple, StandardInfo] = {}
-        for (std_id, wave_id, loc_id), bucket in self.buckets.items():
+        # Levels that ignore wave and location add up the standards' totals (one bucket per
+        # standard) instead of every (standard, wave, location) bucket again.
+        buckets = self.buckets if {"wave", "location"} & set(levels) else self._per_standard()
+        for (std_id, wave_id, loc_id), bucket in buckets.items():
             std = self.standards[std_id]
             key = tuple(self._label(lv, std, wave_id, loc_id) for lv in levels)
             groups.setdefault(key, Bucket()).add(bucket)
@@ -229,6 +233,15 @@ class GapAnalysis:
         ]
         self._cache[levels] = result
         return result
+
+    def _per_standard(self) -> dict[tuple[int, None, None], Bucket]:
+        """The buckets summed over waves and locations, one per standard (computed once)."""
+        if self._standard_buckets is None:
+            totals: dict[tuple[int, None, None], Bucket] = {}
+            for (std_id, _, _), bucket in self.buckets.items():
+                totals.setdefault((std_id, None, None), Bucket()).add(bucket)
+            self._standard_buckets = totals
+        return self._standard_buckets
 
     def league(self, gap: str = "self_vs_perceived") -> list[GapRow]:
         """Per-location rows, the largest gap (0-100 points) first; unknown gaps last."""
@@ -351,14 +364,12 @@ def analyse_gaps(
             continue
         bucket = bucket_of(std, cell.wave_id, cell.location_id)
         bucket.sums[view].add(cell.sums)
+        if cell.pairs.n:
+            bucket.pairs.add(cell.pairs)
         if view == "observed":
             bucket.target_total += cell.sums.n_agree * std.delivery_target
             if std.has_promise:
                 bucket.promised.add(cell.sums)
-    for pair in fetch_pairs(filters):
-        std = standards.get(pair.standard_id)
-        if std is not None:
-            bucket_of(std, pair.wave_id, pair.location_id).pairs.add(pair.sums)
     return GapAnalysis(
         filters=filters,
         standards=standards,

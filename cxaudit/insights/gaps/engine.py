@@ -251,11 +251,15 @@ class Bucket:
     has_promise: bool = False
 
     def add(self, other: Bucket) -> None:
+        # Most perspectives of a bucket are empty (a cell feeds one): adding those is a no-op.
         for key, sums in other.sums.items():
-            self.sums[key].add(sums)
-        self.pairs.add(other.pairs)
+            if sums.n100 or sums.nnum:
+                self.sums[key].add(sums)
+        if other.pairs.n:
+            self.pairs.add(other.pairs)
         self.target_total += other.target_total
-        self.promised.add(other.promised)
+        if other.promised.n100 or other.promised.nnum:
+            self.promised.add(other.promised)
         self.has_promise = self.has_promise or other.has_promise
 
 

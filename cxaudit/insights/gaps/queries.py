@@ -1,13 +1,12 @@
 """The gap engine's SQL: a fixed number of GROUP BY queries whatever the number of answers.
 
-Two aggregates over the answer table do all the counting:
-
-* ``fetch_cells``: one row per (question, standard, source, aspect, wave, location) with COUNT,
-  SUM and SUM of squares of the 0-100 and native values and the agreeing counts. Every roll-up
-  (standard, touchpoint, stage, dimension, location, wave, organisation) adds these sums up in
-  Python: sums are additive, so combining a few thousand grouped rows is not per-answer work.
-* ``fetch_pairs``: customers' perception minus expectation per response and standard (SERVQUAL
-  gap 5 measured on the same respondent), summed per (standard, wave, location).
+``fetch_cells`` does all the counting in one pass over the answers: one row per (question,
+source, wave, location) with COUNT, SUM and SUM of squares of the 0-100 values, the agreeing
+counts and the customers' perception - expectation pairs (SERVQUAL gap 5 on the same
+respondent, stored on the answers as ``pair_diff_100``), plus a small second aggregate for the
+native values of numbers, durations and NPS. Every roll-up (standard, touchpoint, stage,
+dimension, location, wave, organisation) adds these sums up in Python: sums are additive, so
+combining a few thousand grouped rows is not per-answer work.
 
 The result size depends on the number of questions, waves and locations, never on answers.
 """
@@ -17,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 
 from cxaudit.accounts.models import Location, Organization
 from cxaudit.journeys.models import Standard, Wave
@@ -152,6 +150,7 @@ class Cell:
     wave_id: int | None
     location_id: int | None
     sums: Sums
+    pairs: PairSums = field(default_factory=PairSums)
 
     @property
     def perspective(self) -> str | None:
@@ -200,15 +199,17 @@ def _linear_native(sums: Sums, lo: float, width: float) -> None:
 
 
 def fetch_cells(filters: GapFilters) -> list[Cell]:
-    """Three queries: the questions, the grouped 0-100 sums of every answer in scope, and the
-    native sums of the few questions whose native value is not a rescale of the 0-100 one
-    (numbers, durations) or whose distribution matters (NPS detractors).
+    """Three queries: the questions, the grouped 0-100 sums (and gap-5 pair sums) of every
+    answer in scope, and the native sums of the few questions whose native value is not a
+    rescale of the 0-100 one (numbers, durations) or whose distribution matters (NPS
+    detractors).
 
     The main aggregate is deliberately lean (four aggregates over four keys): it is the one
     pass over every answer, and its cost is what the benchmark compares with the floor.
     """
     infos = load_question_info(filters.organization)
-    keys = ("question_id", "source", "wave_id", "location_id")
+    # The text column last: grouping compares it only when the integer keys are equal.
+    keys = ("question_id", "wave_id", "location_id", "source")
     agree = Q(agrees=True) | Q(value_100__gte=100)
     rows = (
         filters.answers()
@@ -218,7 +219,10 @@ def fetch_cells(filters: GapFilters) -> list[Cell]:
             n100=Count("value_100"),
             s100=Sum("value_100"),
             q100=Sum(F("value_100") * F("value_100")),
-            k_agree=Count("pk", filter=agree),
+            k_agree=Count(Value(1), filter=agree),
+            n_pair=Count("pair_diff_100"),
+            s_pair=Sum("pair_diff_100"),
+            q_pair=Sum(F("pair_diff_100") * F("pair_diff_100")),
         )
     )
     special = [pk for pk, i in infos.items() if i.measure or i.type == QuestionType.NPS]
@@ -273,59 +277,11 @@ def fetch_cells(filters: GapFilters) -> list[Cell]:
                 wave_id=r["wave_id"],
                 location_id=r["location_id"],
                 sums=sums,
+                pairs=PairSums(
+                    n=r["n_pair"],
+                    s100=float(r["s_pair"] or 0.0),
+                    q100=float(r["q_pair"] or 0.0),
+                ),
             )
         )
     return cells
-
-
-@dataclass(frozen=True, slots=True)
-class PairCell:
-    standard_id: int
-    wave_id: int | None
-    location_id: int | None
-    sums: PairSums
-
-
-def fetch_pairs(filters: GapFilters) -> list[PairCell]:
-    """One query: per response and standard, the customer's mean perception minus mean
-    expectation on 0-100, then COUNT / SUM / SUM of squares of those differences per
-    standard, wave and location. Responses without both aspects drop out.
-
-    The inner GROUP BY (response, standard) reads the partial covering index
-    answer_pair_idx in order (an index-only scan feeding a streaming aggregate: no sort, no
-    hash table of every response); wave and location (one per response) follow in the index
-    key, so grouping by them too needs no sort either.
-    """
-    expectation = Q(aspect=Aspect.EXPECTATION)
-    perception = ~expectation
-    inner = (
-        filters.answers()
-        .filter(source=Source.CUSTOMER, standard__isnull=False)
-        .values("response_id", "standard_id", "wave_id", "location_id")
-        .order_by()
-        .annotate(
-            sp=Sum("value_100", filter=perception),
-            np=Count("value_100", filter=perception),
-            se=Sum("value_100", filter=expectation),
-            ne=Count("value_100", filter=expectation),
-        )
-    )
-    sql, params = inner.query.sql_with_params()
-    outer = f"""
-        SELECT standard_id, wave_id, location_id, COUNT(*), SUM(d), SUM(d * d)
-        FROM (SELECT standard_id, wave_id, location_id, sp / np - se / ne AS d
-              FROM ({sql}) AS per_response WHERE np > 0 AND ne > 0) AS diffs
-        GROUP BY standard_id, wave_id, location_id
-    """  # noqa: S608 - the inner SQL is Django's own, with its parameters kept separate
-    with connection.cursor() as cursor:
-        cursor.execute(outer, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-    return [
-        PairCell(
-            standard_id=std,
-            wave_id=wave,
-            location_id=loc,
-            sums=PairSums(n=n, s100=float(s100 or 0.0), q100=float(q100 or 0.0)),
-        )
-        for std, wave, loc, n, s100, q100 in rows
-    ]

@@ -146,7 +146,8 @@ SELECT r.id, q.id, r.organization_id, '', r.source, r.wave_id, r.location_id, r.
        v.value, v.is_na, v.value_num, v.value_100, v.agrees
 FROM surveys_response r
 JOIN surveys_question q ON q.survey_id = r.survey_id AND q.type = ANY(%(types)s)
-CROSS JOIN LATERAL (SELECT random() AS u) rnd
+-- Correlated, so random() is drawn per answer (uncorrelated, PostgreSQL draws it once).
+CROSS JOIN LATERAL (SELECT random() AS u WHERE r.id IS NOT NULL AND q.id IS NOT NULL) rnd
 CROSS JOIN LATERAL ({values}) v (value, is_na, value_num, value_100, agrees)
 WHERE r.survey_id = %(survey)s
 """
@@ -190,6 +191,8 @@ def generate(responses: int, questions: int) -> tuple[int, float]:
         location = Location.objects.get(organization=survey.organization, code="L1")
         with connection.cursor() as cursor:
             cursor.execute("SELECT setseed(0.42)")
+            # Consistent by construction: skip the deferred foreign-key checks (superuser).
+            cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(
                 RESPONSES_SQL,
                 {
@@ -228,6 +231,21 @@ def floor_pass(survey) -> tuple[float, int]:
         cursor.execute(FLOOR_SQL, [question_ids])
         rows = cursor.fetchall()
     return time.perf_counter() - started, len(rows)
+
+
+def varied(survey) -> bool:
+    """Whether stored answers differ between responses (an early generator drew one random
+    value per question for every response)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(DISTINCT a.value_num) FROM (SELECT value_num FROM surveys_answer "
+            "WHERE question_id = (SELECT min(id) FROM surveys_question WHERE survey_id = %s) "
+            "LIMIT 1000) a",
+            [survey.pk],
+        )
+        return cursor.fetchone()[0] > 1
 
 
 def drop(survey) -> None:
@@ -304,6 +322,7 @@ def main() -> int:
         survey is not None
         and Response.objects.filter(survey=survey).count() == args.responses
         and survey.questions.count() == args.questions
+        and varied(survey)
     )
     generated = 0.0
     if not (args.keep and fits):

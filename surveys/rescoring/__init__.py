@@ -135,6 +135,7 @@ def _aggregate_rows(cursor: psycopg.Cursor, plan: Plan, ids: list[int]) -> list[
     # JIT compiling the big expression costs more than it saves at this size.
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     # Integers only: the literal is built from ints, never from text.
     literal = "'{" + ",".join(str(int(pk)) for pk in ids) + "}'::bigint[]"
     query = plan.aggregate_sql.replace("/*ids*/", literal)

@@ -75,6 +75,19 @@ class SurveySettingsForm(forms.ModelForm):
         """Nothing here takes part in a unique constraint."""
 
 
+class ScoringRulesForm(forms.ModelForm):
+    """The rules that turn a version's answers into scores; changing them re-scores its
+    stored responses (surveys.services.change_scoring_rules)."""
+
+    class Meta:
+        model = Survey
+        fields = ["na_policy", "critical_scope", "bonus_cap"]
+        labels = SurveySettingsForm.Meta.labels
+
+    def validate_unique(self) -> None:
+        """Nothing here takes part in a unique constraint."""
+
+
 class ShowIfFields(forms.Form):
     """The three fields of a show-if condition, shared by the section and question forms."""
 

@@ -13,6 +13,7 @@ builder_urlpatterns: list = [
     path(_S + "import/", v.survey_import, name="survey_import"),
     path(_ONE, v.survey_detail, name="survey_detail"),
     path(_ONE + "settings/", v.survey_settings, name="survey_settings"),
+    path(_ONE + "scoring/", v.survey_scoring, name="survey_scoring"),
     path(_ONE + "publish/", v.survey_publish, name="survey_publish"),
     path(_ONE + "unpublish/", v.survey_unpublish, name="survey_unpublish"),
     path(_ONE + "archive/", v.survey_archive, name="survey_archive"),

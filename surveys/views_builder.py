@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, ValidationFailed
 
-from . import builder, definition
+from . import builder, definition, services
 from .forms_builder import (
     DefinitionUploadForm,
     QuestionForm,
+    ScoringRulesForm,
     SectionForm,
     SurveyCreateForm,
     SurveySettingsForm,
@@ -170,6 +171,46 @@ def survey_settings(request, pk):
         request,
         "surveys/builder/survey_settings.html",
         {"org": request.org, "survey": survey, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(Cap.EDIT_SURVEYS)
+def survey_scoring(request, pk):
+    """Change the scoring rules of a version, published or not, and re-score its responses in
+    the background (a rule change applies to every response of the version alike)."""
+    survey = _survey(request, pk)
+    form = ScoringRulesForm(request.POST or None, instance=Survey(**_settings_of(survey)))
+    responses = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED).count()
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.change_scoring_rules(
+                survey=survey,
+                actor=request.user,
+                **{f: form.cleaned_data[f] for f in ScoringRulesForm.Meta.fields},
+            )
+        except DomainError as exc:
+            _report(request, form, exc)
+        else:
+            if not result.changed:
+                messages.info(request, "The scoring rules are unchanged; nothing to re-score.")
+            else:
+                names = ", ".join(str(form.fields[f].label).lower() for f in result.changed)
+                messages.success(
+                    request,
+                    f"Scoring rules changed ({names}). "
+                    + (
+                        f"Re-scoring {responses} response{'s' if responses != 1 else ''} in "
+                        "the background; their scores change when it finishes."
+                        if responses
+                        else "No responses to re-score yet."
+                    ),
+                )
+            return _to_detail(request, survey)
+    return render(
+        request,
+        "surveys/builder/survey_scoring.html",
+        {"org": request.org, "survey": survey, "form": form, "response_count": responses},
     )
 
 

@@ -37,6 +37,7 @@ ROWS: list[Row] = [
     Row("surveys:survey_detail", Cap.VIEW_SURVEYS, _pk),
     Row("surveys:survey_export", Cap.VIEW_SURVEYS, _pk),
     Row("surveys:survey_settings", Cap.EDIT_SURVEYS, _pk),
+    Row("surveys:survey_scoring", Cap.EDIT_SURVEYS, _pk),
     Row("surveys:survey_publish", Cap.EDIT_SURVEYS, _pk, "post"),
     Row("surveys:survey_unpublish", Cap.EDIT_SURVEYS, _pk, "post"),
     Row("surveys:survey_archive", Cap.EDIT_SURVEYS, _pk, "post"),

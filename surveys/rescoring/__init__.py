@@ -52,7 +52,7 @@ from ..scoring import visible_codes
 from ..services import explain_response, stored_score
 from .plan import Plan, make_plan
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 5_000
 READERS = 2  # connections summing batches ahead of the writer
 _LOCK_NAMESPACE = 0x5C0E  # advisory lock key: (namespace, survey id)
 

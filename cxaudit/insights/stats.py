@@ -96,6 +96,8 @@ def _ratio(x: Number) -> tuple[int, int]:
 
 def _is_int(value: object) -> bool:
     """True for int (and numpy integers) but not bool."""
+    if type(value) is int:  # the common case, without the abstract-class check
+        return True
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 

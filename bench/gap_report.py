@@ -14,11 +14,12 @@ not through the ORM. Then it times, best of 3 after a warm-up:
 
 and prints a table and a final JSON line with the ratio report / floor (target <= 2).
 
-Measured on 2026-11-23 (PostgreSQL 15, 2 shared cores, other jobs running; best of 3):
-1,000,000 answers: floor 0.165 s, report 0.577 s (3.50x); 10,000,000 answers: floor 1.974 s,
-report 4.644 s (2.35x); 7 queries at both sizes. The main aggregate costs about the floor; the
-rest is the per-response pairing of gap 5 (a second pass over the customers' answers, on the
-partial covering index answer_pair_idx) and, at 1M, the fixed Python work (~0.05-0.1 s).
+Measured 2026-11-23, session 3 (PostgreSQL 15, 2 cores, machine otherwise quiet; best of 3):
+1,000,000 answers: floor 0.270-0.277 s, report 0.503-0.520 s (1.84-1.88x); 10,000,000 answers:
+floor 2.537-2.569 s, report 3.792-3.868 s (1.48-1.52x); 6 queries at both sizes. The one pass
+over the answers (4 keys, 7 aggregates including the gap-5 pairs stored on the answers) costs
+about 1.45x the floor; the rest is fixed (the small queries and ~0.1 s of statistics and
+roll-ups in Python), which is why the ratio falls as the data grows.
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ def survey_scoring(request, pk):
             if not result.changed:
                 messages.info(request, "The scoring rules are unchanged; nothing to re-score.")
             else:
-                names = ", ".join(str(form.fields[f].label).lower() for f in result.changed)
+                names = ", ".join(str(form.fields[f].label) for f in result.changed)
                 messages.success(
                     request,
                     f"Scoring rules changed ({names}). "

@@ -30,6 +30,9 @@ Each batch commits on its own, so a crash leaves every response either fully old
 re-running recomputes from the answers (idempotent) and rewrites only rows whose score differs.
 A session advisory lock per survey serialises concurrent re-scores of one survey, so the last
 rule change always wins.
+
+All of this is PostgreSQL. On the embedded SQLite default (``make run`` without a database
+server) the same batches go through the reference path, one response at a time.
 """
 
 from __future__ import annotations
@@ -43,13 +46,14 @@ from typing import Any
 
 import psycopg
 from django.db import connection, transaction
+from django.utils import timezone
 
 from cxaudit.journeys.models import Wave
 
 from ..cleaning import clean_answer
 from ..models import Response, Survey
 from ..scoring import visible_codes
-from ..services import explain_response, stored_score
+from ..services import Structure, explain_response, load_structure, stored_score
 from .plan import Plan, make_plan
 
 BATCH_SIZE = 5_000
@@ -233,6 +237,11 @@ def rescore(
     if responses is not None:
         wanted = [r.pk if isinstance(r, Response) else int(r) for r in responses]
         queryset = queryset.filter(pk__in=wanted)
+    if not bulk_supported():
+        survey.refresh_from_db()
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+        return _run_reference(load_structure(survey), batches, progress)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, survey.pk])
     try:
@@ -247,3 +256,33 @@ def rescore(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, survey.pk])
+
+
+def bulk_supported() -> bool:
+    """The bulk path is PostgreSQL SQL (arrays, advisory locks, server-side binding)."""
+    return connection.vendor == "postgresql"
+
+
+def _run_reference(
+    structure: Structure, batches: list[list[int]], progress: Callable[[int, int], None] | None
+) -> int:
+    """The embedded SQLite default: each response by the reference functions, in the same
+    batches of one transaction each, writing only scores that change (SQLite runs one writer
+    at a time, so no lock is needed)."""
+    total = sum(len(batch) for batch in batches)
+    done = 0
+    for batch in batches:
+        with transaction.atomic():
+            for response in Response.objects.filter(pk__in=batch).order_by("pk"):
+                fields = stored_score(explain_response(response, structure))
+                stale = response.scored_at is None or any(
+                    getattr(response, name) != value for name, value in fields.items()
+                )
+                if stale:
+                    Response.objects.filter(pk=response.pk).update(
+                        **fields, scored_at=timezone.now()
+                    )
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+    return done

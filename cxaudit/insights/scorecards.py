@@ -149,14 +149,31 @@ GROUP BY sec.title, here
 """
 
 
+# The same on the embedded SQLite default (JSON1 functions; score_detail is JSON text).
+_SECTION_SQL_SQLITE = """
+SELECT sec.title, MIN(sec.position) AS pos, (r.location_id = %(location)s) AS here,
+       COUNT(*) AS n, SUM(json_extract(s.value, '$.percent')) AS total,
+       SUM(json_extract(s.value, '$.percent') * json_extract(s.value, '$.percent')) AS total_sq
+FROM surveys_response r
+JOIN json_each(
+    CASE WHEN json_type(r.score_detail, '$.sections') = 'array'
+         THEN json_extract(r.score_detail, '$.sections') ELSE '[]' END) AS s
+JOIN surveys_section sec
+  ON CAST(sec.id AS TEXT) = json_extract(s.value, '$.key') AND sec.survey_id = r.survey_id
+WHERE r.organization_id = %(org)s AND r.wave_id = %(wave)s AND r.status = 'submitted'
+  AND r.source = 'shopper' AND r.location_id IS NOT NULL
+  AND json_type(s.value, '$.percent') IN ('integer', 'real')
+GROUP BY sec.title, here
+"""
+
+
 def section_scores(
     *, organization: Organization, wave: Wave, location: Location
 ) -> list[SectionRow]:
     """Mean section percentages of one location and of the whole organisation: one query."""
+    sql = _SECTION_SQL_SQLITE if connection.vendor == "sqlite" else _SECTION_SQL
     with connection.cursor() as cursor:
-        cursor.execute(
-            _SECTION_SQL, {"org": organization.pk, "wave": wave.pk, "location": location.pk}
-        )
+        cursor.execute(sql, {"org": organization.pk, "wave": wave.pk, "location": location.pk})
         fetched = cursor.fetchall()
     by_title: dict[str, dict] = {}
     for title, pos, here, n, total, total_sq in fetched:

@@ -161,6 +161,8 @@ class Summary:
     @classmethod
     def from_sums(cls, n: int, total: Number | None, total_sq: Number | None) -> Summary:
         """Build from COUNT(x), SUM(x) and SUM(x * x) as returned by one GROUP BY row."""
+        if _is_int(n):
+            n = int(n)  # numpy integers would overflow the exact products below
         if n == 0:
             return cls(0)
         if total is None or total_sq is None:

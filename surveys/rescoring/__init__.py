@@ -57,6 +57,7 @@ from ..services import Structure, explain_response, load_structure, stored_score
 from .plan import Plan, make_plan
 
 BATCH_SIZE = 5_000
+REFERENCE_BATCH_SIZE = 200  # without PostgreSQL (see _run_reference)
 READERS = 2  # connections summing batches ahead of the writer
 _LOCK_NAMESPACE = 0x5C0E  # advisory lock key: (namespace, survey id)
 
@@ -240,7 +241,9 @@ def rescore(
     if not bulk_supported():
         survey.refresh_from_db()
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+        # One response at a time is slow: smaller batches hold SQLite's write lock briefly.
+        size = min(batch_size, REFERENCE_BATCH_SIZE)
+        batches = [ids[start : start + size] for start in range(0, len(ids), size)]
         return _run_reference(load_structure(survey), batches, progress)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, survey.pk])
@@ -267,12 +270,20 @@ def _run_reference(
     structure: Structure, batches: list[list[int]], progress: Callable[[int, int], None] | None
 ) -> int:
     """The embedded SQLite default: each response by the reference functions, in the same
-    batches of one transaction each, writing only scores that change (SQLite runs one writer
-    at a time, so no lock is needed)."""
+    batches of one transaction each, writing only scores that change. SQLite has no advisory
+    locks; instead each batch reads the rules again inside its transaction (which holds the
+    write lock from its start, settings.DATABASES) and continues under newer ones, so a
+    re-score overlapping a later rule change never writes the older rules after it."""
     total = sum(len(batch) for batch in batches)
     done = 0
+    survey = structure.survey
+    rules = _rules_of(survey)
     for batch in batches:
         with transaction.atomic():
+            current = _rules_of(Survey.objects.get(pk=survey.pk))
+            if current != rules:
+                structure = load_structure(Survey.objects.get(pk=survey.pk))
+                rules = current
             for response in Response.objects.filter(pk__in=batch).order_by("pk"):
                 fields = stored_score(explain_response(response, structure))
                 stale = response.scored_at is None or any(
@@ -286,3 +297,7 @@ def _run_reference(
         if progress is not None:
             progress(done, total)
     return done
+
+
+def _rules_of(survey: Survey) -> tuple[Any, ...]:
+    return (survey.na_policy, survey.bonus_cap, survey.critical_scope)

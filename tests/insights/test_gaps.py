@@ -216,3 +216,26 @@ def test_journey_roll_ups_carry_names(data):
     assert whole.perspectives["observed"].n == 10
     with pytest.raises(ValueError, match="unknown roll-up"):
         analysis.rows("planet")
+
+
+@pytest.mark.django_db
+def test_paired_gap_5_survives_stage_and_dimension_filters(data):
+    """The pairs are summed in the main aggregate and filtered with the standards."""
+    ans = data["ans"]
+    for analysis in (
+        analyse_gaps(organization=data["org"], stage=ans.touchpoint.stage),
+        analyse_gaps(organization=data["org"], dimension=ans.dimension),
+    ):
+        g = by_code(analysis)["ANS"].gaps["perceived_vs_expected"]
+        assert (g.method, g.n_a, g.diff_100) == ("paired_t", 3, A(-25.0))
+
+
+@pytest.mark.django_db
+def test_a_wave_slice_does_not_reuse_the_whole_analysis_totals(data):
+    from cxaudit.insights.views_dashboard import slice_wave
+
+    whole = analyse_gaps(organization=data["org"])
+    assert by_code(whole)["ANS"].perspectives["observed"].n == 4  # computed (and cached) first
+    w2 = slice_wave(whole, data["w2"])
+    assert by_code(w2)["ANS"].perspectives["observed"].n == 1
+    assert w2.rows("dimension")[0].perspectives["observed"].n <= 1

@@ -143,8 +143,8 @@ def test_touchpoint_of_another_org_is_404(heat, org, other_org, program_admin):
     assert client_for(program_admin).get(url).status_code == 404
 
 
-HEATMAP_QUERIES = 17  # measured: session, user, membership, filters, structure (4), gaps (6)
-DRILL_QUERIES = 17
+HEATMAP_QUERIES = 16  # measured: session, user, membership, filters, structure (4), gaps (6)
+DRILL_QUERIES = 16
 
 
 def count_queries(client, url) -> int:

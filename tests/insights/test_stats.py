@@ -98,7 +98,8 @@ def _from_sums_by_fractions(n, total, total_sq):
     if n == 1:
         return Summary(1, mean)
     ss = t2 - t * t / n
-    if isinstance(total, float) and ss <= 8 * n * 2.0**-52 * abs(float(t2)):
+    floats = isinstance(total, float) or isinstance(total_sq, float)
+    if floats and ss <= 8 * n * 2.0**-52 * abs(float(t2)):
         ss = Fraction(0)
     return Summary(n, mean, math.sqrt(ss / (n - 1)))
 
@@ -118,6 +119,24 @@ def test_from_sums_is_the_exact_rational_formula(xs):
     assert Summary.from_sums(len(xs), total, total_sq) == _from_sums_by_fractions(
         len(xs), total, total_sq
     )
+
+
+@given(
+    st.lists(st.integers(-1000, 1000), min_size=1, max_size=40),
+    st.sampled_from(["int", "decimal", "mixed", "numpy_n"]),
+)
+def test_from_sums_of_exact_sums_is_the_exact_rational_formula(xs, kind):
+    import numpy as np
+
+    n, total, total_sq = len(xs), sum(xs), sum(x * x for x in xs)
+    if kind == "decimal":
+        total, total_sq = Decimal(total) / 4, Decimal(total_sq) / 16
+    elif kind == "mixed":
+        total_sq = float(total_sq)
+    expected = _from_sums_by_fractions(n, total, total_sq)
+    if kind == "numpy_n":
+        n = np.int64(n)
+    assert Summary.from_sums(n, total, total_sq) == expected
 
 
 def test_from_sums_rejects_inconsistent_exact_sums():

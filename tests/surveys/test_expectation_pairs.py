@@ -92,6 +92,35 @@ def test_the_first_expectation_with_a_value_carries_the_pair(setup):
     assert _pairs() == {(response.pk, "b_e2"): 50.0}
 
 
+def test_a_blank_aspect_counts_as_perception(setup, org):
+    standard = setup["a"]
+    survey = make_survey(
+        org,
+        [
+            {
+                "questions": [
+                    _rating("p", standard, ""),
+                    _rating("e", standard, "expectation"),
+                ]
+            }
+        ],
+        code="blank",
+        kind=Survey.Kind.CUSTOMER,
+    )
+    response = record_response(
+        survey=survey,
+        source="customer",
+        raw_answers={"p": 2, "e": 4},
+        wave=setup["wave"],
+        location=setup["loc"],
+    )
+    assert _pairs() == {(response.pk, "e"): -50.0}
+    Answer.objects.update(pair_diff_100=None)
+    with connection.cursor() as cursor:
+        cursor.execute(BACKFILL)
+    assert _pairs() == {(response.pk, "e"): -50.0}
+
+
 def test_one_aspect_alone_makes_no_pair_and_self_assessments_none(setup):
     _record(setup, "cust", {"a_p": 4, "b_e1": 5})
     _record(setup, "own", {"s_p": 5, "s_e": 4})

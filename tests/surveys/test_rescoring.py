@@ -474,3 +474,19 @@ def test_without_postgresql_the_reference_path_rescores_in_batches(survey, monke
     before = dict(Response.objects.filter(survey=survey).values_list("pk", "scored_at"))
     rescoring.rescore(survey=survey)
     assert dict(Response.objects.filter(survey=survey).values_list("pk", "scored_at")) == before
+
+
+@pytest.mark.django_db
+def test_reference_path_continues_under_rules_changed_while_it_runs(survey, monkeypatch):
+    """No advisory lock without PostgreSQL: each batch reads the rules again, so a re-score
+    overlapping a later change never writes the older rules after it."""
+    responses = [record(survey, answers) for answers in ANSWERS]
+    monkeypatch.setattr(rescoring, "bulk_supported", lambda: False)
+
+    def change_after_first_batch(done, total):
+        if done == 2:
+            set_rules(survey, na_policy="count_as_pass", critical_scope="form")
+
+    rescoring.rescore(survey=survey, batch_size=2, progress=change_after_first_batch)
+    for r in responses[2:]:
+        assert stored(r) == expected(r)  # expected() reads the rules now in force

@@ -162,7 +162,11 @@ class GapAnalysis:
     alpha: float = stats.ALPHA
     small_n: int = stats.SMALL_SAMPLE_N
     _cache: dict[tuple[str, ...], list[GapRow]] = field(default_factory=dict)
-    _standard_buckets: dict[tuple[int, None, None], Bucket] | None = None
+    # Derived from `buckets`: not an init field, so dataclasses.replace() (slice_wave) starts
+    # the copy without it.
+    _standard_buckets: dict[tuple[int, None, None], Bucket] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def _label(self, level: str, std: StandardInfo, wave_id, location_id) -> Any:
         if level == "standard":

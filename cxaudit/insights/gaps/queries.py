@@ -204,8 +204,9 @@ def fetch_cells(filters: GapFilters) -> list[Cell]:
     rescale of the 0-100 one (numbers, durations) or whose distribution matters (NPS
     detractors).
 
-    The main aggregate is deliberately lean (four aggregates over four keys): it is the one
-    pass over every answer, and its cost is what the benchmark compares with the floor.
+    The main aggregate is deliberately lean (seven aggregates over four keys, the text key
+    last): it is the one pass over every answer, and its cost is what the benchmark compares
+    with the floor.
     """
     infos = load_question_info(filters.organization)
     # The text column last: grouping compares it only when the integer keys are equal.

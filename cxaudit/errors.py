@@ -20,3 +20,9 @@ class ValidationFailed(DomainError):
     def __init__(self, message: str, errors: list[tuple[str, str]] | None = None):
         super().__init__(message)
         self.errors = errors or []
+
+
+def apply_domain_error(form, exc: DomainError) -> None:
+    """Show a service's refusal on a Django form: next to the field it names when the form has
+    that field, otherwise at the top of the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)

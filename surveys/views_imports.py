@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
-from cxaudit.errors import DomainError
+from cxaudit.errors import DomainError, apply_domain_error
 
 from . import imports
 from .forms_imports import ResponseImportForm
@@ -62,7 +62,7 @@ def import_new(request):
                 file=form.cleaned_data["file"],
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             return redirect("surveys:import_detail", org_slug=request.org.slug, pk=imp.pk)
     chosen = form["survey"].value()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
-from cxaudit.errors import DomainError
+from cxaudit.errors import DomainError, apply_domain_error
 
 from . import selfassess
 from .forms_selfassess import LaunchRoundForm
@@ -55,7 +55,7 @@ def round_launch(request):
                 closes_on=form.cleaned_data["closes_on"],
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, "The self-assessment round is open.")
             return redirect("surveys:selfassess_rounds", org_slug=request.org.slug)

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxaudit.errors import DomainError, ValidationFailed
+from cxaudit.errors import DomainError, ValidationFailed, apply_domain_error
 
 from . import services
 from .forms import (
@@ -19,11 +19,6 @@ from .forms import (
 )
 from .models import Location, Membership, Organization, Role, WorkerHeartbeat
 from .permissions import Cap, get_for_org, org_view
-
-
-def _apply_domain_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 @login_required
@@ -58,7 +53,7 @@ def org_create(request):
                 slug=form.cleaned_data["slug"], name=form.cleaned_data["name"], creator=request.user
             )
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"Organisation “{org.name}” created.")
             return redirect("accounts:org_home", org_slug=org.slug)
@@ -168,7 +163,7 @@ def member_add(request):
                 invited_by=request.user,
             )
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"{m.user.email} added as {m.get_role_display()}.")
             return redirect("accounts:member_list", org_slug=request.org.slug)
@@ -189,7 +184,7 @@ def member_edit(request, pk):
                 locations=list(form.cleaned_data["locations"]),
             )
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"{membership.user.email} updated.")
             return redirect("accounts:member_list", org_slug=request.org.slug)

@@ -11,16 +11,11 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
-from cxaudit.errors import DomainError, ValidationFailed
+from cxaudit.errors import DomainError, ValidationFailed, apply_domain_error
 
 from . import definition, services
 from .forms import JourneyForm, JourneyImportForm, WaveForm
 from .models import Journey, Wave
-
-
-def apply_domain_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def detail_redirect(journey_id: int, org_slug: str, anchor: str = ""):

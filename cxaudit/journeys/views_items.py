@@ -8,12 +8,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
-from cxaudit.errors import DomainError
+from cxaudit.errors import DomainError, apply_domain_error
 
 from . import services
 from .forms import StageForm, StandardForm, TouchpointForm
 from .models import Journey, Stage, Standard, Touchpoint
-from .views import apply_domain_error, detail_redirect
+from .views import detail_redirect
 
 _STAGES = Stage.objects.select_related("journey")
 _TOUCHPOINTS = Touchpoint.objects.select_related("stage__journey")

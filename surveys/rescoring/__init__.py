@@ -240,10 +240,8 @@ def rescore(
         queryset = queryset.filter(pk__in=wanted)
     if not bulk_supported():
         survey.refresh_from_db()
-        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
         # One response at a time is slow: smaller batches hold SQLite's write lock briefly.
-        size = min(batch_size, REFERENCE_BATCH_SIZE)
-        batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+        batches = _batches(queryset, min(batch_size, REFERENCE_BATCH_SIZE))
         return _run_reference(load_structure(survey), batches, progress)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, survey.pk])
@@ -252,13 +250,17 @@ def rescore(
         survey.refresh_from_db()
         # Ids first: the plan may list the answers given so far (multi-choice lookups), and
         # must know every answer of these responses.
-        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        plan = make_plan(survey)
-        batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-        return _run(plan, batches, progress)
+        batches = _batches(queryset, batch_size)
+        return _run(make_plan(survey), batches, progress)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, survey.pk])
+
+
+def _batches(queryset, size: int) -> list[list[int]]:
+    """The responses' ids in order, cut into batches of `size`."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def bulk_supported() -> bool:
@@ -280,10 +282,9 @@ def _run_reference(
     rules = _rules_of(survey)
     for batch in batches:
         with transaction.atomic():
-            current = _rules_of(Survey.objects.get(pk=survey.pk))
-            if current != rules:
-                structure = load_structure(Survey.objects.get(pk=survey.pk))
-                rules = current
+            latest = Survey.objects.get(pk=survey.pk)
+            if _rules_of(latest) != rules:
+                structure, rules = load_structure(latest), _rules_of(latest)
             for response in Response.objects.filter(pk__in=batch).order_by("pk"):
                 fields = stored_score(explain_response(response, structure))
                 stale = response.scored_at is None or any(

@@ -119,26 +119,11 @@ class Gap:
         return {k: jsonable(getattr(self, k)) for k in keys}
 
 
-def _mean_gap(est: DiffEstimate, diff_native: float | None) -> Gap:
+def _gap(est: DiffEstimate, *, diff: float | None, diff_100: float | None, ci) -> Gap:
+    """A Gap from a test's estimate; the caller gives the difference on its scales."""
     return Gap(
-        diff=diff_native if est.diff is not None else None,
-        diff_100=est.diff,
-        ci=est.ci,
-        p=est.p_value,
-        significant=est.significant,
-        small_sample=est.small_sample,
-        method=est.method,
-        n_a=est.n_a,
-        n_b=est.n_b,
-        reason=est.reason,
-    )
-
-
-def _share_gap(est: DiffEstimate) -> Gap:
-    ci = None if est.ci is None else (est.ci[0] * 100, est.ci[1] * 100)
-    return Gap(
-        diff=est.diff,
-        diff_100=None if est.diff is None else est.diff * 100,
+        diff=diff,
+        diff_100=diff_100,
         ci=ci,
         p=est.p_value,
         significant=est.significant,
@@ -148,6 +133,17 @@ def _share_gap(est: DiffEstimate) -> Gap:
         n_b=est.n_b,
         reason=est.reason,
     )
+
+
+def _mean_gap(est: DiffEstimate, diff_native: float | None) -> Gap:
+    diff = diff_native if est.diff is not None else None
+    return _gap(est, diff=diff, diff_100=est.diff, ci=est.ci)
+
+
+def _share_gap(est: DiffEstimate) -> Gap:
+    ci = None if est.ci is None else (est.ci[0] * 100, est.ci[1] * 100)
+    diff_100 = None if est.diff is None else est.diff * 100
+    return _gap(est, diff=est.diff, diff_100=diff_100, ci=ci)
 
 
 def _native_diff(a: Sums, b: Sums) -> float | None:

@@ -8,6 +8,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .capabilities import role_has
+from .roles import Role
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -151,13 +154,6 @@ class Location(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class Role(models.TextChoices):
-    PROGRAM_ADMIN = "program_admin", "Program admin"
-    REVIEWER = "reviewer", "Reviewer"
-    CLIENT_MANAGER = "client_manager", "Client manager"
-    SHOPPER = "shopper", "Shopper"
-
-
 class MembershipQuerySet(OrgQuerySet):
     def active(self) -> MembershipQuerySet:
         return self.filter(is_active=True, user__is_active=True)
@@ -195,8 +191,6 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organization}"
 
     def has(self, capability: str) -> bool:
-        from .permissions import role_has
-
         return role_has(self.role, capability)
 
     def visible_locations(self):

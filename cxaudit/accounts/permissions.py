@@ -1,4 +1,4 @@
-"""Roles map to capabilities here, and only here. Views name a capability, never a role.
+"""Request-side permission checks over the capabilities of capabilities.py.
 
 Every organisation-scoped view goes through `org_view` (functions) or `OrgViewMixin` (classes):
 they resolve the organisation from the URL through the user's memberships (404 for outsiders,
@@ -9,7 +9,6 @@ capability (403 for a member whose role lacks it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -17,48 +16,19 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 
+from .capabilities import ROLE_CAPABILITIES, Cap, role_has
 from .models import Membership, Organization, Role
 
-
-class Cap(StrEnum):
-    VIEW_ORG = "org.view"
-    MANAGE_ORG = "org.manage"
-    CREATE_ORG = "org.create"
-    MANAGE_MEMBERS = "members.manage"
-    VIEW_LOCATIONS = "locations.view"
-    MANAGE_LOCATIONS = "locations.manage"
-    VIEW_JOURNEYS = "journeys.view"
-    EDIT_JOURNEYS = "journeys.edit"
-    MANAGE_WAVES = "waves.manage"
-    VIEW_SURVEYS = "surveys.view"
-    EDIT_SURVEYS = "surveys.edit"
-    IMPORT_RESPONSES = "responses.import"
-    REVIEW_SHOPS = "shops.review"
-    MANAGE_ASSIGNMENTS = "assignments.manage"
-    SHOP = "shops.do"
-    FILL_SELF_ASSESSMENT = "self_assessment.fill"
-    VIEW_INSIGHTS = "insights.view"
-    MANAGE_ACTIONS = "actions.manage"
-    STAFF_AREA = "staff.area"
-
-
-_STAFF_READ = {Cap.VIEW_ORG, Cap.VIEW_LOCATIONS, Cap.VIEW_JOURNEYS, Cap.VIEW_SURVEYS}
-
-ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
-    Role.PROGRAM_ADMIN: frozenset(Cap),
-    Role.REVIEWER: frozenset(
-        _STAFF_READ | {Cap.STAFF_AREA, Cap.REVIEW_SHOPS, Cap.VIEW_INSIGHTS, Cap.IMPORT_RESPONSES}
-    ),
-    Role.CLIENT_MANAGER: frozenset(
-        _STAFF_READ
-        | {Cap.STAFF_AREA, Cap.VIEW_INSIGHTS, Cap.FILL_SELF_ASSESSMENT, Cap.MANAGE_ACTIONS}
-    ),
-    Role.SHOPPER: frozenset({Cap.VIEW_ORG, Cap.SHOP}),
-}
-
-
-def role_has(role: str, capability: str) -> bool:
-    return capability in ROLE_CAPABILITIES.get(role, frozenset())
+__all__ = [
+    "ROLE_CAPABILITIES",
+    "Cap",
+    "OrgContext",
+    "OrgViewMixin",
+    "get_for_org",
+    "org_view",
+    "resolve_org",
+    "role_has",
+]
 
 
 @dataclass(frozen=True)

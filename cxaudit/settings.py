@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "cxaudit.messaging",
     "cxaudit.accounts",
     "cxaudit.journeys",
     "surveys",
@@ -238,7 +239,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.requeue_stalled_imports",
         "schedule": 60.0,
     },
+    # Outbox messages whose sender was lost, whose task message was lost, or whose retry is due.
+    "messaging.sweep": {
+        "task": "messaging.sweep",
+        "schedule": float(env("CXAUDIT_OUTBOX_SWEEP_SECONDS", "15")),
+    },
 }
+
+# The outbox (cxaudit.messaging): every email is a row, sent by claiming tasks.
+CXAUDIT_OUTBOX_BATCH = int(env("CXAUDIT_OUTBOX_BATCH", "100"))
+CXAUDIT_OUTBOX_RATE = float(env("CXAUDIT_OUTBOX_RATE", "0"))
+CXAUDIT_OUTBOX_LEASE_SECONDS = float(env("CXAUDIT_OUTBOX_LEASE_SECONDS", "300"))
+CXAUDIT_OUTBOX_MAX_ATTEMPTS = int(env("CXAUDIT_OUTBOX_MAX_ATTEMPTS", "10"))
+CXAUDIT_OUTBOX_RETRY_SECONDS = float(env("CXAUDIT_OUTBOX_RETRY_SECONDS", "30"))
+CXAUDIT_OUTBOX_RETRY_CAP_SECONDS = float(env("CXAUDIT_OUTBOX_RETRY_CAP_SECONDS", "3600"))
+CXAUDIT_OUTBOX_DISPATCHERS = int(env("CXAUDIT_OUTBOX_DISPATCHERS", "2"))
+
+# Cache: shared counters (the outbox send rate; throttles). Local memory by default; set
+# CACHE_URL=redis://host:6379/1 in production so that every process shares them.
+CACHE_URL = env("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL has an unknown scheme: {CACHE_URL!r}")
 
 # Security headers. Production defaults are strict; each can be relaxed by environment.
 SECURE_CONTENT_TYPE_NOSNIFF = True

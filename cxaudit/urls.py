@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cxaudit.accounts import views as account_views
-from cxaudit.accounts.forms import EmailAuthenticationForm
+from cxaudit.accounts.forms import EmailAuthenticationForm, OutboxPasswordResetForm
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -15,6 +15,11 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("cxaudit.accounts.urls")),
@@ -22,6 +27,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("shoppers.urls")),
     path("", include("cxaudit.insights.urls")),
+    path("", include("cxaudit.messaging.urls")),  # the development mailbox (DEBUG only)
 ]
 
 handler403 = "cxaudit.accounts.errors.permission_denied"

@@ -26,5 +26,6 @@ else
   export CELERY_TASK_ALWAYS_EAGER=true
   echo "==> Redis is not reachable at $hostport: background tasks run in-process (no worker)."
 fi
+echo "==> Emails go through the outbox; what was sent is in the development mailbox: $SITE_URL/dev/mailbox/"
 echo "==> Serving on $SITE_URL  (log in with a demo login above; Ctrl-C stops)"
 $PY manage.py runserver "$HOST:$PORT"

@@ -242,6 +242,17 @@ def celery_worker(redis_url, transactional_db, tmp_path, settings):
             conn.default_channel.queue_delete(queue)
 
 
+@pytest.fixture
+def published_tasks(monkeypatch):
+    """Tasks that code sends to the broker by name (the outbox's after-commit kicks), recorded
+    instead of published: for tests that check what would be queued without a worker."""
+    from cxaudit.celery import app
+
+    sent: list[tuple[str, list | None]] = []
+    monkeypatch.setattr(app, "send_task", lambda name, args=None, **kw: sent.append((name, args)))
+    return sent
+
+
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
     """Poll until `predicate()` is truthy; returns its value or fails the test."""
     deadline = time.monotonic() + timeout
@@ -258,45 +269,85 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
 
 @dataclass
 class SmtpSink:
+    """A real SMTP server in this process. `reject` maps a recipient to the reply its RCPT gets
+    (e.g. "550 5.1.1 No such user"), `reject_data` the reply to the end of a message for that
+    recipient (after the whole message was sent); `stop()` / `start()` take it off and back on
+    its port (connections are refused meanwhile); `message_ids()` counts deliveries by
+    Message-ID."""
+
     host: str
     port: int
     messages: list = field(default_factory=list)
+    reject: dict = field(default_factory=dict)
+    reject_data: dict = field(default_factory=dict)
+    controller: object = None
 
     def wait(self, count: int = 1, timeout: float = 10.0) -> list:
         wait_for(lambda: len(self.messages) >= count, timeout)
         return self.messages
 
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def message_ids(self):
+        from collections import Counter
+
+        return Counter(str(m["message"]["Message-ID"]).strip() for m in self.messages)
+
+    def start(self) -> None:
+        import logging
+        from email import message_from_bytes, policy
+
+        from aiosmtpd.controller import Controller
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
+
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address in sink.reject:
+                    return sink.reject[address]
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                for address in envelope.rcpt_tos:
+                    if address in sink.reject_data:
+                        return sink.reject_data[address]
+                msg = message_from_bytes(envelope.content, policy=policy.default)
+                sink.messages.append({"to": envelope.rcpt_tos, "message": msg})
+                return "250 Message accepted for delivery"
+
+        self.controller = Controller(Handler(), hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
 
 @pytest.fixture
 def smtp_sink(settings):
     """aiosmtpd on a free local port; Django's SMTP backend delivers to it for real."""
-    from email import message_from_bytes, policy
-
-    from aiosmtpd.controller import Controller
-
     # aiosmtpd connects to its own port to check it started, so it needs a real port number.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sink = SmtpSink("127.0.0.1", port)
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            msg = message_from_bytes(envelope.content, policy=policy.default)
-            sink.messages.append({"to": envelope.rcpt_tos, "message": msg})
-            return "250 Message accepted for delivery"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
+    sink.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = sink.host
     settings.EMAIL_PORT = sink.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
     try:
         yield sink
     finally:
-        controller.stop()
+        sink.stop()
 
 
 # --- headless Chromium --------------------------------------------------------------------------

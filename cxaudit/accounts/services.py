@@ -5,20 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import uuid
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from cxaudit.errors import DomainError, ValidationFailed
+from cxaudit.messaging.services import queue_message
 
+from . import emails
 from .models import Location, Membership, Organization, Role, User
 
 log = logging.getLogger(__name__)
@@ -139,8 +135,8 @@ def add_member(
     locations: list[Location] | None = None,
     invited_by: User | None = None,
 ) -> Membership:
-    """Give a person (created if new) a role in the organisation; emails a set-password link
-    after commit when the person has never set a password."""
+    """Give a person (created if new) a role in the organisation; queues a set-password email
+    (through the outbox, in this transaction) when the person has never set a password."""
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -154,7 +150,7 @@ def add_member(
         raise DomainError(f"{email} is already a member.", field="email") from exc
     _set_locations(membership, locations)
     if not user.has_usable_password():
-        transaction.on_commit(lambda: send_welcome_email(user=user, organization=organization))
+        queue_welcome_email(membership=membership)
     return membership
 
 
@@ -200,28 +196,28 @@ def _ensure_another_admin(membership: Membership) -> None:
         raise DomainError("An organisation needs at least one program admin.", field="role")
 
 
-def send_welcome_email(*, user: User, organization: Organization) -> None:
-    """Email a link to choose a password (Django's reset token: single use, time-limited)."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+def queue_welcome_email(*, membership: Membership) -> None:
+    """Queue, in the caller's transaction, the email that lets a new member choose a password
+    (the link is made when it is sent: Django's reset token, single use, time-limited)."""
+    queue_message(
+        purpose=emails.WELCOME,
+        key=f"membership:{membership.pk}",
+        to_email=membership.user.email,
+        to_name=membership.user.full_name,
+        organization=membership.organization,
+        context={"membership_id": membership.pk},
     )
-    context = {
-        "user": user,
-        "organization": organization,
-        "url": settings.SITE_URL.rstrip("/") + path,
-    }
-    subject = render_to_string("emails/welcome_subject.txt", context).strip()
-    text = render_to_string("emails/welcome.txt", context)
-    html = render_to_string("emails/welcome.html", context)
-    try:
-        send_mail(subject, text, None, [user.email], html_message=html)
-    except OSError:
-        # The membership stands; the admin can send a password reset from the login page.
-        log.exception("Could not send the welcome email to user %s", user.pk)
+
+
+def queue_password_reset_email(*, user: User, base_url: str) -> None:
+    """Queue a password-reset email for `user` (each request is an event of its own)."""
+    queue_message(
+        purpose=emails.PASSWORD_RESET,
+        key=f"user:{user.pk}:{uuid.uuid4().hex}",
+        to_email=user.email,
+        to_name=user.full_name,
+        context={"user_id": user.pk, "base_url": base_url},
+    )
 
 
 def record_heartbeat(*, name: str) -> int:

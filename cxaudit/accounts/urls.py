@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .outbox.urls import outbox_urlpatterns
 
 app_name = "accounts"
 
@@ -16,4 +17,5 @@ urlpatterns = [
     path("o/<slug:org_slug>/members/new/", views.member_add, name="member_add"),
     path("o/<slug:org_slug>/members/<int:pk>/", views.member_edit, name="member_edit"),
     path("o/<slug:org_slug>/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    *outbox_urlpatterns,
 ]

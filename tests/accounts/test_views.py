@@ -4,6 +4,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cxaudit.accounts.models import Location, Membership, Organization
+from cxaudit.messaging.models import Message
+from cxaudit.messaging.services import deliver_due
 from tests.conftest import PASSWORD
 
 
@@ -188,10 +190,18 @@ def test_healthz_answers(client):
 
 
 @pytest.mark.django_db
-def test_password_reset_is_delivered_over_smtp(program_admin, smtp_sink):
+def test_password_reset_is_delivered_over_smtp(
+    program_admin, smtp_sink, published_tasks, django_capture_on_commit_callbacks
+):
     client = Client()
-    response = client.post(reverse("password_reset"), {"email": program_admin.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": program_admin.email.upper()})
     assert response.status_code == 302
+    # Queued in the outbox (no token stored), sent by the outbox's sender.
+    message = Message.objects.get(purpose="accounts.password_reset")
+    assert "token" not in str(message.context) and message.organization is None
+    assert published_tasks == [("messaging.send_message", [message.pk])]
+    assert deliver_due().sent == 1
     (mail,) = smtp_sink.wait(1)
     assert mail["to"] == [program_admin.email]
     body = mail["message"].get_body(("plain",)).get_content()

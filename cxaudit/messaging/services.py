@@ -1,0 +1,220 @@
+"""The outbox's workflows: queue a message with the business change that causes it; claim and
+send due messages; sweep up what lost senders left behind; retry a failed message."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import registry
+from .conf import OutboxSettings
+from .delivery import Report, deliver
+from .models import Message, State
+
+if TYPE_CHECKING:
+    from cxaudit.accounts.models import Organization
+
+log = logging.getLogger(__name__)
+
+
+def _msgid_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def new_message_id() -> str:
+    """An RFC 5322 Message-ID, made when the message is queued and kept for every attempt."""
+    return f"<{uuid.uuid4().hex}@{_msgid_domain()}>"
+
+
+def _jsonable(context: dict[str, Any] | None) -> dict[str, Any]:
+    import json
+
+    # Round-trip now, so a value JSON cannot hold fails in the caller, not in the sender.
+    return json.loads(json.dumps(context or {}, cls=DjangoJSONEncoder))
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to queue with queue_messages."""
+
+    purpose: str
+    key: str
+    to_email: str
+    context: dict[str, Any] = field(default_factory=dict)
+    to_name: str = ""
+    organization_id: int | None = None
+    from_email: str = ""
+    due_at: datetime | None = None
+
+
+def _row(new: NewMessage, now: datetime) -> Message:
+    purpose = registry.get(new.purpose)
+    return Message(
+        organization_id=new.organization_id,
+        purpose=purpose.name,
+        key=new.key[:200],
+        to_email=new.to_email,
+        to_name=new.to_name[:200],
+        from_email=new.from_email,
+        template=purpose.template,
+        context=_jsonable(new.context),
+        message_id=new_message_id(),
+        due_at=new.due_at or now,
+        created_at=now,
+    )
+
+
+def queue_message(
+    *,
+    purpose: str,
+    key: str,
+    to_email: str,
+    context: dict[str, Any] | None = None,
+    to_name: str = "",
+    organization: Organization | None = None,
+    from_email: str = "",
+    due_at: datetime | None = None,
+) -> Message:
+    """Write one message in the caller's transaction and, after commit, queue its send task.
+    Idempotent on (purpose, key): the same business event returns the message it already
+    made, and queues nothing more."""
+    existing = Message.objects.filter(purpose=purpose, key=key).first()
+    if existing is not None:
+        return existing
+    row = _row(
+        NewMessage(
+            purpose=purpose,
+            key=key,
+            to_email=to_email,
+            context=context or {},
+            to_name=to_name,
+            organization_id=organization.pk if organization else None,
+            from_email=from_email,
+            due_at=due_at,
+        ),
+        timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        existing = Message.objects.filter(purpose=purpose, key=key).first()
+        if existing is None:
+            raise
+        return existing
+    if row.due_at <= timezone.now():
+        enqueue_on_commit("messaging.send_message", row.pk)
+    return row
+
+
+def queue_messages(messages: Iterable[NewMessage], *, batch_size: int = 1000) -> int:
+    """Write many messages in the caller's transaction (bulk; a (purpose, key) already queued is
+    skipped) and, after commit, wake one sender: no task per message waits in the broker, the
+    senders claim them in batches. Returns how many were written."""
+    now = timezone.now()
+    wanted: dict[tuple[str, str], NewMessage] = {}
+    for m in messages:
+        wanted.setdefault((m.purpose, m.key[:200]), m)
+    if not wanted:
+        return 0
+    taken: set[tuple[str, str]] = set()
+    for purpose in {p for p, _ in wanted}:
+        keys = [k for p, k in wanted if p == purpose]
+        for start in range(0, len(keys), batch_size):
+            taken.update(
+                Message.objects.filter(
+                    purpose=purpose, key__in=keys[start : start + batch_size]
+                ).values_list("purpose", "key")
+            )
+    rows = [_row(m, now) for pk, m in wanted.items() if pk not in taken]
+    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
+    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    if any(r.due_at <= now for r in rows):
+        enqueue_on_commit("messaging.dispatch")
+    return len(rows)
+
+
+def enqueue_on_commit(task_name: str, *args: Any) -> None:
+    """Send a task by name once the current transaction commits. A broker that cannot be
+    reached only delays the work: the row is in the database and the sweeper finds it."""
+    transaction.on_commit(lambda: send_task(task_name, *args))
+
+
+def send_task(task_name: str, *args: Any) -> bool:
+    """Publish a task by name now; in eager mode (development without a broker) run it here.
+    Returns False, after logging, when the broker cannot be reached: the row is in the
+    database and the sweeper recovers the work."""
+    from cxaudit.celery import app
+
+    try:
+        if app.conf.task_always_eager:
+            app.tasks[task_name].apply(args=list(args))
+        else:
+            app.send_task(task_name, args=list(args))
+    except Exception:
+        log.warning("Could not queue %s%r; the outbox sweeper will pick it up", task_name, args)
+        return False
+    return True
+
+
+def deliver_due(*, limit: int | None = None, only: list[int] | None = None) -> Report:
+    """Claim up to one batch of due messages (or just `only`) and send them."""
+    cfg = OutboxSettings.load()
+    token, ids = Message.objects.claim_due(
+        limit=limit or cfg.batch_size, lease=cfg.lease, only=only
+    )
+    if not ids:
+        return Report()
+    return deliver(token, ids, cfg)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    requeued: int
+    failed: int
+    due: int
+    woken: int
+
+
+def sweep(*, wake: bool = True) -> SweepReport:
+    """Periodic: hand back rows whose sender was lost (expired lease), then wake enough senders
+    for what is due (new, scheduled or waiting to retry) — covering a lost task message, a
+    flushed broker and a web process that died between commit and enqueue."""
+    cfg = OutboxSettings.load()
+    now = timezone.now()
+    requeued, failed = Message.objects.release_expired(max_attempts=cfg.max_attempts, now=now)
+    due = Message.objects.due(now).count()
+    woken = 0
+    if due and wake:
+        busy = (
+            Message.objects.filter(state=State.SENDING, lease_expires_at__gte=now)
+            .values("lease_token")
+            .distinct()
+            .count()
+        )
+        wanted = min(cfg.dispatchers, -(-due // cfg.batch_size)) - busy
+        for _ in range(max(0, wanted)):
+            if not send_task("messaging.dispatch"):
+                break  # broker down: the next sweep tries again
+            woken += 1
+    return SweepReport(requeued=requeued, failed=failed, due=due, woken=woken)
+
+
+@transaction.atomic
+def retry_message(*, message: Message) -> bool:
+    """Staff's "retry now": a failed or waiting message is due at once and a sender is woken.
+    Returns False when there was nothing to retry (already sent, or sending)."""
+    if not message.requeue_now():
+        return False
+    enqueue_on_commit("messaging.send_message", message.pk)
+    return True

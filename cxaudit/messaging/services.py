@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from cxaudit.errors import DomainError
 
 from . import registry
 from .conf import OutboxSettings
@@ -59,6 +63,14 @@ class NewMessage:
 
 def _row(new: NewMessage, now: datetime) -> Message:
     purpose = registry.get(new.purpose)
+    try:
+        if len(new.to_email) > 254:  # RFC 5321's limit (and the column's)
+            raise ValidationError("too long")
+        validate_email(new.to_email)
+    except ValidationError as exc:
+        raise DomainError(
+            f"Not a valid email address: {new.to_email[:254]!r}.", field="to_email"
+        ) from exc
     return Message(
         organization_id=new.organization_id,
         purpose=purpose.name,

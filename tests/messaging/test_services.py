@@ -373,3 +373,13 @@ def test_on_postgresql_sent_is_recorded_on_a_connection_of_its_own(smtp_sink, pu
     assert ok.state == State.SENT and ok.subject.startswith("Note for Pat")
     # Recorded "sent" before the reply was read, then corrected by the 452.
     assert refused.state == State.RETRY and "452" in refused.last_error
+
+
+def test_a_malformed_address_is_refused_when_queued_naming_the_field():
+    from cxaudit.errors import DomainError
+
+    for bad in ["not-an-address", "a@b@c.test", "x" * 300 + "@example.test", "a\n@example.test"]:
+        with pytest.raises(DomainError) as exc:
+            note(key=bad[:50], to=bad)
+        assert exc.value.field == "to_email"
+    assert not Message.objects.exists()

@@ -8,7 +8,7 @@ class OutboxFilterForm(forms.Form):
     """The outbox list's filters (GET); every field optional."""
 
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *State.choices])
-    purpose = forms.ChoiceField(required=False)
+    purpose = forms.ChoiceField(required=False, label="Kind")
     recipient = forms.CharField(
         required=False, max_length=254, help_text="Part of an email address."
     )

@@ -40,7 +40,9 @@ def test_heatmap_pages_at_phone_and_desktop_widths(page, program_admin, org, loc
         page.goto(f"/o/{org.slug}/")
         if width < 768:
             page.get_by_role("button", name="Toggle navigation").click()
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Heatmap").click()
+        nav = page.get_by_role("navigation", name="Main")
+        nav.get_by_role("button", name="Analyse").click()
+        nav.get_by_role("link", name="Heatmap").click()
         expect(page.get_by_role("heading", name="Journey heatmap: Test journey")).to_be_visible()
         expect(page.locator(".touchpoint-card.gap-bad")).to_have_count(1)
         shot(page, f"heatmap-{tag}")

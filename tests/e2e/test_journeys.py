@@ -14,7 +14,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_build_reorder_and_map_a_journey(page, program_admin, org):
     login(page, program_admin.email)
     page.get_by_role("button", name="Toggle navigation").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Journeys").click()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("button", name="Set up").click()
+    nav.get_by_role("link", name="Journeys").click()
     page.get_by_role("link", name="New journey").click()
     page.get_by_label("Name").fill("Support <b>journey</b>")
     page.get_by_role("button", name="Save").click()

@@ -148,6 +148,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 current=("accounts:member_*",),
             ),
             NavItem("Settings", "accounts:org_settings", Cap.MANAGE_ORG),
+            NavItem(
+                "Outbox", "accounts:outbox_list", Cap.MANAGE_OUTBOX, current=("accounts:outbox_*",)
+            ),
             NavItem("Django admin", "admin:index", django_staff=True),
         ),
     ),

@@ -30,7 +30,7 @@ EXPECTED = {
         "Set up": SET_UP,
         "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
         "Analyse": ANALYSE,
-        "Administer": ["Members", "Settings"],
+        "Administer": ["Members", "Settings", "Outbox"],
     },
     "reviewer": {"Set up": SET_UP, "Collect": ["Imports"], "Analyse": ANALYSE},
     "manager": {"Set up": SET_UP, "Collect": ["My self-assessments"], "Analyse": ANALYSE},
@@ -150,7 +150,7 @@ def test_django_admin_is_listed_for_is_staff_users_only(program_admin, manager, 
     manager.save(update_fields=["is_staff"])
     home = reverse("accounts:org_home", args=[org.slug])
     admin_bar = page_bar(program_admin, home)
-    assert admin_bar.groups["Administer"] == ["Members", "Settings", "Django admin"]
+    assert admin_bar.groups["Administer"] == ["Members", "Settings", "Outbox", "Django admin"]
     assert admin_bar.hrefs["Django admin"] == reverse("admin:index")
     # A staff user whose role administers nothing still gets the one link to the Django admin.
     assert page_bar(manager, home).groups["Administer"] == ["Django admin"]
@@ -190,6 +190,7 @@ def test_without_an_organisation_only_the_django_admin_can_show(program_admin, o
         ("insights:league", "Analyse", "League"),
         ("accounts:member_add", "Administer", "Members"),
         ("accounts:org_settings", "Administer", "Settings"),
+        ("accounts:outbox_list", "Administer", "Outbox"),
     ],
 )
 def test_the_current_page_has_aria_current_and_its_group_is_active(

@@ -17,7 +17,7 @@ GROUPS = {
     "Set up": ["Journeys", "Waves", "Surveys", "Locations"],
     "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
     "Analyse": ["Dashboard", "Heatmap", "League"],
-    "Administer": ["Members", "Settings", "Django admin"],
+    "Administer": ["Members", "Settings", "Outbox", "Django admin"],
 }
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: re-score every stored response of a 60-question mystery-shop form after a rule
-change (surveys.rescoring.rescore), next to the floor: one raw SQL pass over the same answers.
+change (surveys.responses.rescoring.rescore), next to the floor: one raw SQL pass over the same
+answers.
 
 Standalone: needs PostgreSQL (DATABASE_URL, default the cxaudit_bench database, created when
 missing), migrates it, generates the data in SQL (generate_series, no ORM row by row), prints
@@ -279,10 +280,11 @@ def invalidate(survey) -> None:
 def verify_sample(survey, size: int) -> tuple[int, float]:
     """Compare stored scores of a random sample with the reference path; returns mismatches
     and the reference path's own speed (responses/s) on that sample."""
-    from surveys import services
     from surveys.models import Response
+    from surveys.questionnaire.structure import load_structure
+    from surveys.responses import services
 
-    structure = services.load_structure(survey)
+    structure = load_structure(survey)
     ids = list(Response.objects.filter(survey=survey).values_list("pk", flat=True))
     sample = random.Random(7).sample(ids, min(size, len(ids)))
     fields = ["score_earned", "score_possible", "score_percent", "knocked_out", "score_detail"]
@@ -313,8 +315,8 @@ def main() -> int:
     setup_django(url)
     from django.core.management import call_command
 
-    from surveys import rescoring
     from surveys.models import Answer, Response, Survey
+    from surveys.responses import rescoring
 
     call_command("migrate", verbosity=0)
     survey = Survey.objects.filter(code=SURVEY_CODE).first()

@@ -6,8 +6,9 @@ from celery import shared_task
 
 from cxaudit.journeys.models import Wave
 
-from . import imports, rescoring
+from .imports import services as imports
 from .models import Survey
+from .responses import rescoring
 
 
 @shared_task(name="surveys.rescore_survey", acks_late=True)

@@ -11,8 +11,8 @@ from cxaudit.accounts.models import Location, Membership, User
 from cxaudit.insights.demo import seed_demo
 from cxaudit.insights.gaps import analyse_gaps
 from cxaudit.journeys import demo as journeys_demo
-from surveys import selfassess
 from surveys.models import Answer, Response, SelfAssessmentRound, Survey
+from surveys.selfassess import services as selfassess
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_demo_responses_are_stored_exactly_as_record_response_stores_them():
     from cxaudit.insights.demo import _uuid
     from cxaudit.insights.demo.definitions import CUSTOMER_CODE
     from cxaudit.insights.demo.profile import customer_answers
-    from surveys.services import record_response
+    from surveys.responses.services import record_response
 
     org, _ = accounts_demo.seed()
     journeys_demo.seed_demo(org)

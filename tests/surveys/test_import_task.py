@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from surveys import imports
+from surveys.imports import services as imports
 from surveys.models import Answer, Response, ResponseImport
 from surveys.tasks import run_response_import
 from tests.conftest import start_worker, wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from surveys import imports
+from surveys.imports import services as imports
 from surveys.models import ResponseImport
 from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
     GOOD_ROWS,

@@ -8,10 +8,11 @@ from django.db import connections
 from django.utils import timezone
 
 from cxaudit.errors import DomainError
-from surveys import imports
-from surveys.import_rows import MAX_BYTES
+from surveys.imports import services as imports
+from surveys.imports.rows import MAX_BYTES
 from surveys.models import Answer, Response, ResponseImport
-from surveys.services import record_response
+from surveys.questionnaire.structure import load_structure
+from surveys.responses.services import record_response
 from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
     GOOD_ROWS,
     HEADER,
@@ -285,7 +286,7 @@ def test_a_worker_that_lost_its_lease_writes_nothing(org, survey):
     with pytest.raises(imports.LeaseLost):
         imports._write(
             claimed,
-            imports.load_structure(claimed.survey),
+            load_structure(claimed.survey),
             imports._read(claimed),
             imports._Reporter(claimed, None),
         )

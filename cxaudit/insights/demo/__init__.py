@@ -7,9 +7,10 @@ self-assessment round, made to show the classic picture (docs/self-assessments.m
 * empathy on the phone at the Leeds contact centre improved between 2026 Q2 and Q3, so its
   SERVQUAL gap (perception - expectation) narrowed.
 
-Everything goes through the survey definition import and surveys.services.record_response,
-so scores and answer columns are exactly what the engine stores. Answers are drawn from a
-random.Random seeded per response, with fixed client ids: a second run changes nothing.
+Everything goes through the survey definition import and
+surveys.responses.services.record_response, so scores and answer columns are exactly what the
+engine stores. Answers are drawn from a random.Random seeded per response, with fixed client ids:
+a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -26,18 +27,13 @@ from django.utils import timezone
 from cxaudit.accounts.demo import DEMO_PASSWORD
 from cxaudit.accounts.models import Location, Membership, Organization, Role, User
 from cxaudit.journeys.models import Wave
-from surveys import selfassess
-from surveys.builder import publish_survey
-from surveys.definition import import_definition
 from surveys.models import Answer, Response, SelfAssessmentRound, Source, Survey
+from surveys.questionnaire.definition import import_definition
+from surveys.questionnaire.services import publish_survey
+from surveys.questionnaire.structure import Structure, load_structure
+from surveys.responses.services import _answer_rows, _store_score, clean_submission
 from surveys.scoring import score_response
-from surveys.services import (
-    Structure,
-    _answer_rows,
-    _store_score,
-    clean_submission,
-    load_structure,
-)
+from surveys.selfassess import services as selfassess
 
 from . import definitions
 from .profile import (
@@ -110,8 +106,8 @@ def _record(
     source: str,
 ) -> int:
     """Write the responses not written yet in bulk, cleaned, scored and turned into answer
-    rows by the same functions as surveys.services.record_response (as the CSV import does:
-    one record_response per response would take most of the seed's time)."""
+    rows by the same functions as surveys.responses.services.record_response (as the CSV import
+    does: one record_response per response would take most of the seed's time)."""
     survey = structure.survey
     batch: list[tuple[Response, Any]] = []
     for client_id, fields in todo:

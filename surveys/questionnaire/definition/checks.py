@@ -18,8 +18,8 @@ from typing import Any, Final
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
 
-from ..models import Aspect, Question, Survey, show_if_from_json
-from ..question_types import (
+from ...models import Aspect, Question, Survey, show_if_from_json
+from ...question_types import (
     COMPARATORS,
     UNANSWERED,
     AnswerError,
@@ -29,7 +29,7 @@ from ..question_types import (
     is_number,
     spec_errors,
 )
-from ..scoring import condition_met
+from ...scoring import condition_met
 from .export import (
     CONFIG_KEYS,
     FORMAT,

@@ -1,11 +1,11 @@
-"""The responses CSV upload form (surveys.views_imports)."""
+"""The responses CSV upload form (surveys.imports.views)."""
 
 from django import forms
 
 from cxaudit.accounts.models import Organization
 
-from .import_rows import MAX_BYTES
-from .models import Survey
+from ..models import Survey
+from .rows import MAX_BYTES
 
 
 class ResponseImportForm(forms.Form):

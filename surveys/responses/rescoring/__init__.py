@@ -50,10 +50,11 @@ from django.utils import timezone
 
 from cxaudit.journeys.models import Wave
 
-from ..cleaning import clean_answer
-from ..models import Response, Survey
-from ..scoring import visible_codes
-from ..services import Structure, explain_response, load_structure, stored_score
+from ...cleaning import clean_answer
+from ...models import Response, Survey
+from ...questionnaire.structure import Structure, load_structure
+from ...scoring import visible_codes
+from ..services import explain_response, stored_score
 from .plan import Plan, make_plan
 
 BATCH_SIZE = 5_000

@@ -1,10 +1,13 @@
-"""Building questionnaires: surveys, sections and questions, their order, publishing and versions.
+"""Building questionnaires: surveys, sections and questions, their order, publishing and versions;
+and changing a version's scoring rules.
 
 Only a draft version without responses changes. A published version is frozen: it is returned to
 draft first (when nobody has answered it yet) or copied into a new draft version, and old
 responses keep pointing to the version they answered. Every change is checked by the same
-validator as the definition JSON (surveys.definition), so a draft is always exportable, and a
-change that would break another question's show-if condition is refused as a whole.
+validator as the definition JSON (surveys.questionnaire.definition), so a draft is always
+exportable, and a change that would break another question's show-if condition is refused as a
+whole. Scoring rules are the exception: they change in place on any version, and its responses
+are re-scored in the background.
 """
 
 from __future__ import annotations
@@ -17,14 +20,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cxaudit.accounts.models import Organization
+from cxaudit.accounts.models import Organization, User
 from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
-from cxaudit.journeys.models import Standard
+from cxaudit.journeys.models import Standard, Wave
 
+from ..models import Question, Response, Section, Survey
 from .definition import next_version, survey_problems
 from .definition.checks import Checker, check_question, check_show_if, check_weight
 from .definition.export import config_to_json, show_if_to_json
-from .models import Question, Response, Section, Survey
 
 # -- guards ------------------------------------------------------------------------------------
 
@@ -513,3 +516,65 @@ def survey_has_responses(survey_ids: Iterable[int]) -> set[int]:
         .values_list("survey_id", flat=True)
         .distinct()
     )
+
+
+# -- scoring rules -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RescoreRequest:
+    """What change_scoring_rules queued: a re-score of the survey (or one wave of it)."""
+
+    survey_id: int
+    wave_id: int | None
+    changed: tuple[str, ...]  # the rule fields that changed; empty = nothing queued
+
+
+_RULE_CHOICES = {
+    "na_policy": Survey.NaPolicy.values,
+    "critical_scope": Survey.CriticalScope.values,
+    "bonus_cap": [True, False],
+}
+
+
+@transaction.atomic
+def change_scoring_rules(
+    *,
+    survey: Survey,
+    actor: User | None,
+    na_policy: str | None = None,
+    bonus_cap: bool | None = None,
+    critical_scope: str | None = None,
+    wave: Wave | None = None,
+) -> RescoreRequest:
+    """Change a survey version's scoring rules in place and, after commit, queue the Celery
+    task that re-scores its stored responses (all of them, or those of `wave`); rules left
+    None stay as they are, and an unchanged rule queues nothing."""
+    del actor  # the view checks the capability; there is no audit log to write to yet
+    wanted = {"na_policy": na_policy, "bonus_cap": bonus_cap, "critical_scope": critical_scope}
+    errors = [
+        (name, f"must be one of {', '.join(map(str, _RULE_CHOICES[name]))}")
+        for name, value in wanted.items()
+        if value is not None and value not in _RULE_CHOICES[name]
+    ]
+    if errors:
+        raise ValidationFailed("The scoring rules are not valid.", errors)
+    if wave is not None and wave.organization_id != survey.organization_id:
+        raise DomainError("The wave belongs to another organisation.", field="wave")
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    changed = tuple(
+        name
+        for name, value in wanted.items()
+        if value is not None and getattr(locked, name) != value
+    )
+    if not changed:
+        return RescoreRequest(survey.pk, wave.pk if wave else None, ())
+    for name in changed:
+        setattr(locked, name, wanted[name])
+    locked.save(update_fields=list(changed))
+    for name in changed:
+        setattr(survey, name, wanted[name])
+    from ..tasks import rescore_survey  # tasks import services: import here, not at the top
+
+    rescore_survey.delay_on_commit(survey.pk, wave.pk if wave else None)
+    return RescoreRequest(survey.pk, wave.pk if wave else None, changed)

@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from . import views_builder as v
+from . import views as v
 
 _S = "o/<slug:org_slug>/surveys/"
 _ONE = _S + "<int:pk>/"
 
-builder_urlpatterns: list = [
+urlpatterns: list = [
     path(_S, v.survey_list, name="survey_list"),
     path(_S + "new/", v.survey_create, name="survey_create"),
     path(_S + "import/", v.survey_import, name="survey_import"),

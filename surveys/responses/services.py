@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,52 +17,12 @@ from cxaudit.accounts.models import Location, User
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Wave
 
-from .cleaning import clean_answer
-from .models import (
-    Answer,
-    Aspect,
-    Question,
-    Response,
-    Section,
-    Source,
-    Survey,
-    show_if_from_json,
-)
-from .question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
-from .scoring import ResponseScore, SectionSpec, SurveyScoringRules, score_response, visible_codes
-
-
-@dataclass(frozen=True)
-class Structure:
-    """A survey version read once: its sections as pure specs and its questions by code."""
-
-    survey: Survey
-    sections: tuple[SectionSpec, ...]
-    questions: dict[str, Question]
-    rules: SurveyScoringRules
-
-
-def load_structure(survey: Survey) -> Structure:
-    """Two queries: sections and questions of one survey version."""
-    sections = list(Section.objects.filter(survey=survey).order_by("position", "pk"))
-    by_section: dict[int, list[Question]] = {s.pk: [] for s in sections}
-    for q in Question.objects.filter(survey=survey).order_by("position", "pk"):
-        by_section[q.section_id].append(q)
-    # In form order: section by section.
-    questions = {q.code: q for s in sections for q in by_section[s.pk]}
-    specs = tuple(
-        SectionSpec(
-            key=str(s.pk),
-            questions=tuple(q.spec() for q in by_section[s.pk]),
-            weight=float(s.weight) if s.weight is not None else None,
-            show_if=show_if_from_json(s.show_if),
-        )
-        for s in sections
-    )
-    rules = SurveyScoringRules(
-        na_policy=survey.na_policy, bonus_cap=survey.bonus_cap, critical_scope=survey.critical_scope
-    )
-    return Structure(survey=survey, sections=specs, questions=questions, rules=rules)
+from ..cleaning import clean_answer
+from ..models import Answer, Aspect, Evidence, Question, Response, Source, Survey
+from ..question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
+from ..questionnaire.structure import Structure, load_structure
+from ..scoring import ResponseScore, score_response, visible_codes
+from .evidence import clean_upload
 
 
 @dataclass(frozen=True)
@@ -158,8 +119,8 @@ def mark_pairs(answers: Iterable[Answer]) -> None:
 
 
 def stored_score(score: ResponseScore) -> dict[str, Any]:
-    """The Response fields that hold a score (all but scored_at); surveys.rescoring writes
-    the same values in bulk."""
+    """The Response fields that hold a score (all but scored_at); surveys.responses.rescoring
+    writes the same values in bulk."""
     return {
         "score_earned": score.earned,
         "score_possible": score.possible,
@@ -312,7 +273,7 @@ def save_draft(*, response: Response, raw_answers: Mapping[str, Any]) -> Respons
 def rescore_responses(*, responses: Iterable[Response], structure: Structure) -> int:
     """Re-score submitted responses of one survey version from their stored answers (after a
     rule change); returns how many were re-scored. One response at a time: the bulk path for a
-    whole wave is surveys.rescoring."""
+    whole wave is surveys.responses.rescoring."""
     count = 0
     for response in responses:
         _store_score(response, explain_response(response, structure))
@@ -331,8 +292,8 @@ def rescore_responses(*, responses: Iterable[Response], structure: Structure) ->
 
 
 # -- the form engine: starting drafts, saving what is typed, evidence ------------------------------
-# (Used by surveys.views_respond; assignments, invitations and self-assessment rounds start their
-# drafts with start_response and hand them to the engine.)
+# (Used by surveys.responses.views; assignments, invitations and self-assessment rounds start
+# their drafts with start_response and hand them to the engine.)
 
 
 @transaction.atomic
@@ -414,8 +375,6 @@ def evidence_errors(
     *, response: Response, structure: Structure, raw_answers: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
     """File answers must name evidence uploaded to this response for that very question."""
-    from .models import Evidence
-
     wanted = {
         code: str(raw_answers[code]).strip()
         for code, q in structure.questions.items()
@@ -462,12 +421,7 @@ def submit_form(*, response: Response, raw_answers: Mapping[str, Any]) -> Respon
 @transaction.atomic
 def attach_evidence(*, response: Response, question: Question, upload: Any) -> Any:
     """Check and store an uploaded file as evidence for a file question of a draft response
-    (images re-encoded, see surveys.evidence); raises EvidenceRejected or DomainError."""
-    from django.core.files.base import ContentFile
-
-    from .evidence import clean_upload
-    from .models import Evidence
-
+    (images re-encoded, see surveys.responses.evidence); raises EvidenceRejected or DomainError."""
     if question.survey_id != response.survey_id or question.type != "file":
         raise DomainError("This question does not take a file.", field="question")
     if response.status != Response.Status.DRAFT:
@@ -492,62 +446,3 @@ def attach_evidence(*, response: Response, question: Question, upload: Any) -> A
     evidence.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
     evidence.save()
     return evidence
-
-
-@dataclass(frozen=True)
-class RescoreRequest:
-    """What change_scoring_rules queued: a re-score of the survey (or one wave of it)."""
-
-    survey_id: int
-    wave_id: int | None
-    changed: tuple[str, ...]  # the rule fields that changed; empty = nothing queued
-
-
-_RULE_CHOICES = {
-    "na_policy": Survey.NaPolicy.values,
-    "critical_scope": Survey.CriticalScope.values,
-    "bonus_cap": [True, False],
-}
-
-
-@transaction.atomic
-def change_scoring_rules(
-    *,
-    survey: Survey,
-    actor: User | None,
-    na_policy: str | None = None,
-    bonus_cap: bool | None = None,
-    critical_scope: str | None = None,
-    wave: Wave | None = None,
-) -> RescoreRequest:
-    """Change a survey version's scoring rules in place and, after commit, queue the Celery
-    task that re-scores its stored responses (all of them, or those of `wave`); rules left
-    None stay as they are, and an unchanged rule queues nothing."""
-    del actor  # the view checks the capability; there is no audit log to write to yet
-    wanted = {"na_policy": na_policy, "bonus_cap": bonus_cap, "critical_scope": critical_scope}
-    errors = [
-        (name, f"must be one of {', '.join(map(str, _RULE_CHOICES[name]))}")
-        for name, value in wanted.items()
-        if value is not None and value not in _RULE_CHOICES[name]
-    ]
-    if errors:
-        raise ValidationFailed("The scoring rules are not valid.", errors)
-    if wave is not None and wave.organization_id != survey.organization_id:
-        raise DomainError("The wave belongs to another organisation.", field="wave")
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
-    changed = tuple(
-        name
-        for name, value in wanted.items()
-        if value is not None and getattr(locked, name) != value
-    )
-    if not changed:
-        return RescoreRequest(survey.pk, wave.pk if wave else None, ())
-    for name in changed:
-        setattr(locked, name, wanted[name])
-    locked.save(update_fields=list(changed))
-    for name in changed:
-        setattr(survey, name, wanted[name])
-    from .tasks import rescore_survey  # tasks import services: import here, not at the top
-
-    rescore_survey.delay_on_commit(survey.pk, wave.pk if wave else None)
-    return RescoreRequest(survey.pk, wave.pk if wave else None, changed)

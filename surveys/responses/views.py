@@ -24,16 +24,17 @@ from django.views.decorators.http import require_GET
 from cxaudit.accounts.permissions import Cap, OrgViewMixin, get_for_org
 from cxaudit.errors import DomainError, ValidationFailed
 
+from ..models import Evidence, Response, Survey
+from ..questionnaire.structure import load_structure
 from . import services
 from .evidence import EvidenceRejected, max_bytes, too_large_message
-from .forms_respond import (
+from .forms import (
     FILE_PREFIX,
     build_sections,
     engine_config,
     error_map,
     raw_from_post,
 )
-from .models import Evidence, Response, Survey
 
 JSON_NO_STORE = {"Cache-Control": "no-store"}
 
@@ -73,7 +74,7 @@ class FormEngineMixin:
         errors: list[tuple[str, str]] | None = None,
         status: int = 200,
     ):
-        structure = services.load_structure(survey)
+        structure = load_structure(survey)
         field_errors = error_map(errors or [])
         sections = build_sections(structure, raw, field_errors, self.evidence_by_key(response))
         texts = {code: q.text for code, q in structure.questions.items()}
@@ -121,7 +122,7 @@ class FormEngineMixin:
         )
 
     def autosave(self, request, response: Response):
-        structure = services.load_structure(response.survey)
+        structure = load_structure(response.survey)
         raw = raw_from_post(request.POST, structure)
         try:
             saved = services.save_form_draft(response=response, raw_answers=raw)
@@ -142,7 +143,7 @@ class FormEngineMixin:
     def submit(self, request, response: Response):
         if response.status == Response.Status.SUBMITTED:  # a replay: same receipt
             return HttpResponseRedirect(self.receipt_url(response))
-        structure = services.load_structure(response.survey)
+        structure = load_structure(response.survey)
         raw = raw_from_post(request.POST, structure)
         upload_errors = self._attach_posted_files(request, response, structure, raw)
         try:
@@ -190,7 +191,7 @@ class FormEngineMixin:
         if length > max_bytes() + 64 * 1024:
             # Refuse before reading the body into temporary files.
             return JsonResponse({"error": too_large_message()}, status=400)
-        structure = services.load_structure(response.survey)
+        structure = load_structure(response.survey)
         question = structure.questions.get(request.POST.get("question", ""))
         upload = request.FILES.get("file")
         if question is None or question.type != "file":

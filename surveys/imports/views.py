@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, apply_domain_error
 
-from . import imports
-from .forms_imports import ResponseImportForm
-from .import_rows import MAX_BYTES, MAX_LISTED_ERRORS, template_header, value_syntax
-from .models import ResponseImport
-from .services import load_structure
+from ..models import ResponseImport
+from ..questionnaire.structure import load_structure
+from . import services
+from .forms import ResponseImportForm
+from .rows import MAX_BYTES, MAX_LISTED_ERRORS, template_header, value_syntax
 
 
 @require_GET
@@ -36,7 +36,7 @@ def _survey_columns(org, code: str | None):
     if not code:
         return None, []
     try:
-        survey = imports.published_survey(organization=org, code=code)
+        survey = services.published_survey(organization=org, code=code)
     except DomainError:
         return None, []
     structure = load_structure(survey)
@@ -55,7 +55,7 @@ def import_new(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            imp = imports.create_import(
+            imp = services.create_import(
                 organization=request.org,
                 survey_code=form.cleaned_data["survey"],
                 uploaded_by=request.user,
@@ -84,7 +84,7 @@ def import_new(request):
 @org_view(Cap.IMPORT_RESPONSES)
 def import_template(request, survey_code: str):
     try:
-        survey = imports.published_survey(organization=request.org, code=survey_code)
+        survey = services.published_survey(organization=request.org, code=survey_code)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -1,11 +1,11 @@
-"""The form that launches a self-assessment round (surveys.views_selfassess)."""
+"""The form that launches a self-assessment round (surveys.selfassess.views)."""
 
 from django import forms
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Wave
 
-from .models import Survey
+from ..models import Survey
 
 
 class LaunchRoundForm(forms.Form):

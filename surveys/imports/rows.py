@@ -26,11 +26,12 @@ from django.utils import timezone
 from cxaudit.accounts.models import Location, Membership, Organization
 from cxaudit.journeys.models import Wave
 
-from .cleaning import clean_answer
-from .models import Source
-from .question_types import UNANSWERED, AnswerError, CleanValue, QuestionSpec
-from .scoring import visible_codes
-from .services import CleanSubmission, Structure
+from ..cleaning import clean_answer
+from ..models import Source
+from ..question_types import UNANSWERED, AnswerError, CleanValue, QuestionSpec
+from ..questionnaire.structure import Structure
+from ..responses.services import CleanSubmission
+from ..scoring import visible_codes
 
 MAX_BYTES: Final = 20 * 1024 * 1024
 # Every problem is checked and counted; the list kept and shown stops here (a file where every
@@ -287,7 +288,8 @@ class RowReader:
     def _answers(
         self, line: int, cells: list[str], errors: list[RowError]
     ) -> CleanSubmission | None:
-        """Mirrors surveys.services.clean_submission, naming the column of each problem."""
+        """Mirrors surveys.responses.services.clean_submission, naming the column of each
+        problem."""
         cleaned: dict[str, CleanValue] = {}
         bad: set[str] = set()
         given: set[str] = set()

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from . import views_imports as views
+from . import views
 
 P = "o/<slug:org_slug>/responses/imports/"
 
-imports_urlpatterns = [
+urlpatterns = [
     path(P, views.import_list, name="import_list"),
     path(f"{P}new/", views.import_new, name="import_new"),
     path(f"{P}template/<str:survey_code>.csv", views.import_template, name="import_template"),

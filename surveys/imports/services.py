@@ -46,7 +46,11 @@ from django.utils import timezone
 from cxaudit.accounts.models import Organization, User
 from cxaudit.errors import DomainError
 
-from .import_rows import (
+from ..models import Answer, Response, ResponseImport, Survey
+from ..questionnaire.structure import Structure, load_structure
+from ..responses.services import _answer_rows, _store_score
+from ..scoring import score_response
+from .rows import (
     MAX_BYTES,
     MAX_LISTED_ERRORS,
     CleanRow,
@@ -60,9 +64,6 @@ from .import_rows import (
     records,
     size_error,
 )
-from .models import Answer, Response, ResponseImport, Survey
-from .scoring import score_response
-from .services import Structure, _answer_rows, _store_score, load_structure
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def create_import(
         imp.file.save(f"{organization.slug}/{uuid.uuid4().hex}.csv", ContentFile(data), save=False)
         imp.save()
         if enqueue:
-            from .tasks import run_response_import
+            from ..tasks import run_response_import
 
             transaction.on_commit(lambda: run_response_import.delay(imp.pk))
     return imp
@@ -445,7 +446,7 @@ def requeue_stalled_imports(
         imp.save(update_fields=["status", "phase", "heartbeat_at"])
         queued.append(imp.pk)
     if queued:
-        from .tasks import run_response_import
+        from ..tasks import run_response_import
 
         transaction.on_commit(lambda: [run_response_import.delay(pk) for pk in queued])
     return queued

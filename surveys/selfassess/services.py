@@ -23,8 +23,8 @@ from cxaudit.accounts.permissions import Cap
 from cxaudit.errors import DomainError
 from cxaudit.journeys.models import Wave
 
-from .models import Response, SelfAssessmentRound, Source, Survey
-from .services import start_response
+from ..models import Response, SelfAssessmentRound, Source, Survey
+from ..responses.services import start_response
 
 # Fixed namespace of the deterministic draft ids (never change it: existing drafts use it).
 CLIENT_ID_NAMESPACE = uuid.UUID("6f1c7d1e-5a0b-4a53-9a62-3d0f2f1e8c11")

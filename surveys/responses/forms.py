@@ -3,8 +3,8 @@
 A question's answer travels in the form field ``q-<code>`` (``getlist`` for multiple choice, a
 hidden ``NA`` checkbox beside free-entry questions that allow N/A); a file question also has a
 file input ``f-<code>`` for browsers without JavaScript. :func:`raw_from_post` turns the posted
-fields into the raw answers that ``surveys.services`` cleans; :func:`build_sections` turns a draft
-(or the answers just posted) and the errors into what the templates render.
+fields into the raw answers that ``surveys.responses.services`` cleans; :func:`build_sections`
+turns a draft (or the answers just posted) and the errors into what the templates render.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import Any
 
 from django.http import QueryDict
 
-from .cleaning import clean_answer
-from .evidence import ACCEPT_ATTRIBUTE
-from .models import Evidence, Question
-from .question_types import (
+from ..cleaning import clean_answer
+from ..models import Evidence, Question
+from ..question_types import (
     LONG_TEXT_MAX,
     SHORT_TEXT_MAX,
     AnswerError,
@@ -31,7 +30,8 @@ from .question_types import (
     ShowIfOperator,
     scale_bounds,
 )
-from .services import Structure
+from ..questionnaire.structure import Structure
+from .evidence import ACCEPT_ATTRIBUTE
 
 FIELD_PREFIX = "q-"
 FILE_PREFIX = "f-"

@@ -1,4 +1,5 @@
-"""The parameter relation and the aggregate SQL of a bulk re-score (see surveys.rescoring)."""
+"""The parameter relation and the aggregate SQL of a bulk re-score (see
+surveys.responses.rescoring)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from typing import Any
 from django.db import connection
 from psycopg import sql
 
-from ..cleaning import clean_answer
-from ..models import Survey
-from ..question_types import (
+from ...cleaning import clean_answer
+from ...models import Survey
+from ...question_types import (
     COMPARATORS,
     NA,
     Kind,
@@ -23,8 +24,8 @@ from ..question_types import (
     max_points,
     scale_bounds,
 )
-from ..scoring import SectionSpec, SurveyScoringRules, score_item
-from ..services import Structure, load_structure
+from ...questionnaire.structure import Structure, load_structure
+from ...scoring import SectionSpec, SurveyScoringRules, score_item
 from .combine import Combiner
 
 # Earned points by kind of question: how the SQL finds them (see _earned_sql).

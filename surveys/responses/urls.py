@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from . import views_respond as views
+from . import views
 
 _draft = "o/<slug:org_slug>/respond/<uuid:client_id>/"
 
-respond_urlpatterns: list = [
+urlpatterns: list = [
     path(_draft, views.RespondView.as_view(), name="respond"),
     path(f"{_draft}autosave/", views.AutosaveView.as_view(), name="autosave"),
     path(f"{_draft}submit/", views.SubmitView.as_view(), name="submit"),

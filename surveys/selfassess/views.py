@@ -14,9 +14,9 @@ from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, apply_domain_error
 
-from . import selfassess
-from .forms_selfassess import LaunchRoundForm
-from .models import Response, SelfAssessmentRound, Source
+from ..models import Response, SelfAssessmentRound, Source
+from . import services
+from .forms import LaunchRoundForm
 
 
 @require_GET
@@ -48,7 +48,7 @@ def round_launch(request):
     form = LaunchRoundForm(request.POST or None, organization=request.org)
     if request.method == "POST" and form.is_valid():
         try:
-            selfassess.launch_round(
+            services.launch_round(
                 survey=form.cleaned_data["survey"],
                 wave=form.cleaned_data["wave"],
                 actor=request.user,
@@ -66,7 +66,7 @@ def round_launch(request):
 @org_view(Cap.MANAGE_WAVES)
 def round_close(request, pk: int):
     round = get_for_org(SelfAssessmentRound, request.org, pk=pk)
-    selfassess.close_round(round=round, actor=request.user)
+    services.close_round(round=round, actor=request.user)
     messages.success(request, "The round is closed.")
     return redirect("surveys:selfassess_rounds", org_slug=request.org.slug)
 
@@ -75,7 +75,7 @@ def round_close(request, pk: int):
 @org_view(Cap.FILL_SELF_ASSESSMENT)
 def my_list(request):
     membership = request.org_ctx.membership
-    items = selfassess.my_self_assessments(membership=membership)
+    items = services.my_self_assessments(membership=membership)
     return render(
         request,
         "surveys/selfassess/mine.html",
@@ -93,9 +93,7 @@ def start(request, pk: int):
     if request.POST.get("location"):
         location = get_for_org(Location, request.org, pk=request.POST["location"])
     try:
-        response = selfassess.start_self_assessment(
-            round=round, user=request.user, location=location
-        )
+        response = services.start_self_assessment(round=round, user=request.user, location=location)
     except DomainError as exc:
         if exc.field == "location":
             raise Http404(exc.message) from exc

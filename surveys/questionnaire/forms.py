@@ -1,5 +1,6 @@
 """Forms of the questionnaire builder. They read and tidy what staff type; the builder services
-(surveys.builder) decide what is valid, with the same rules as the definition JSON."""
+(surveys.questionnaire.services) decide what is valid, with the same rules as the definition
+JSON."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from django.utils.text import slugify
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
 
-from .builder import QuestionData, SectionData
-from .cleaning import clean_answer
+from ..cleaning import clean_answer
+from ..models import Aspect, Question, Section, Survey
+from ..question_types import COMPARATORS, REGISTRY, AnswerError, ShowIfOperator
 from .definition import MAX_BYTES
-from .models import Aspect, Question, Section, Survey
-from .question_types import COMPARATORS, REGISTRY, AnswerError, ShowIfOperator
+from .services import QuestionData, SectionData
 
 OPERATOR_LABELS = {
     ShowIfOperator.EQUALS: "is",
@@ -77,7 +78,7 @@ class SurveySettingsForm(forms.ModelForm):
 
 class ScoringRulesForm(forms.ModelForm):
     """The rules that turn a version's answers into scores; changing them re-scores its
-    stored responses (surveys.services.change_scoring_rules)."""
+    stored responses (surveys.questionnaire.services.change_scoring_rules)."""
 
     class Meta:
         model = Survey

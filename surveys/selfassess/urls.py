@@ -3,9 +3,9 @@ managers see and start their own self-assessments."""
 
 from django.urls import path
 
-from . import views_selfassess as views
+from . import views
 
-selfassess_urlpatterns: list = [
+urlpatterns: list = [
     path("o/<slug:org_slug>/self-assessments/", views.my_list, name="selfassess_mine"),
     path(
         "o/<slug:org_slug>/self-assessments/<int:pk>/start/",

@@ -1,4 +1,4 @@
-"""Section totals to the stored score fields, for one survey (see surveys.rescoring)."""
+"""Section totals to the stored score fields, for one survey (see surveys.responses.rescoring)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 import math
 from typing import Any
 
-from ..scoring import CriticalScope
-from ..services import Structure
+from ...questionnaire.structure import Structure
+from ...scoring import CriticalScope
 
 
 class Combiner:

@@ -12,8 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, ValidationFailed
 
-from . import builder, definition, services
-from .forms_builder import (
+from ..models import Question, Response, Section, Survey
+from ..question_types import REGISTRY, QuestionType, max_points
+from . import definition, services
+from .forms import (
     DefinitionUploadForm,
     QuestionForm,
     ScoringRulesForm,
@@ -23,8 +25,6 @@ from .forms_builder import (
     condition_text,
     form_field_for,
 )
-from .models import Question, Response, Section, Survey
-from .question_types import REGISTRY, QuestionType, max_points
 
 
 def _count(model, **filters):
@@ -55,7 +55,7 @@ def _survey(request, pk) -> Survey:
 
 def _frozen(request, survey: Survey):
     """Send an edit page of a frozen version back to the survey, saying why and what to do."""
-    reason = builder.editability(survey)
+    reason = services.editability(survey)
     if reason is None:
         return None
     messages.info(request, reason)
@@ -84,7 +84,7 @@ def survey_create(request):
     form = SurveyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            survey = builder.create_survey(organization=request.org, **form.cleaned_data)
+            survey = services.create_survey(organization=request.org, **form.cleaned_data)
         except DomainError as exc:
             _report(request, form, exc)
         else:
@@ -120,7 +120,7 @@ def survey_detail(request, pk):
         .order_by("-version")
     )
     response_count = next(v.response_count for v in versions if v.pk == survey.pk)
-    locked_reason = builder.editability(survey, has_responses=response_count > 0)
+    locked_reason = services.editability(survey, has_responses=response_count > 0)
     sections = list(survey.sections.all())
     _describe(sections)
     context = {
@@ -159,7 +159,7 @@ def survey_settings(request, pk):
     form = SurveySettingsForm(request.POST or None, instance=Survey(**_settings_of(survey)))
     if request.method == "POST" and form.is_valid():
         try:
-            builder.update_survey_settings(
+            services.update_survey_settings(
                 survey=survey, **{f: form.cleaned_data[f] for f in SurveySettingsForm.Meta.fields}
             )
         except DomainError as exc:
@@ -215,7 +215,7 @@ def survey_scoring(request, pk):
 
 
 def _settings_of(survey: Survey) -> dict:
-    return {name: getattr(survey, name) for name in builder.SETTING_FIELDS}
+    return {name: getattr(survey, name) for name in services.SETTING_FIELDS}
 
 
 def _transition(request, pk, service, done: str):
@@ -240,7 +240,7 @@ def survey_publish(request, pk):
     return _transition(
         request,
         pk,
-        builder.publish_survey,
+        services.publish_survey,
         "Version {v} is published; the previously published version (if any) is archived.",
     )
 
@@ -249,28 +249,28 @@ def survey_publish(request, pk):
 @org_view(Cap.EDIT_SURVEYS)
 def survey_unpublish(request, pk):
     return _transition(
-        request, pk, builder.return_to_draft, "Version {v} is a draft again; you can edit it."
+        request, pk, services.return_to_draft, "Version {v} is a draft again; you can edit it."
     )
 
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
 def survey_archive(request, pk):
-    return _transition(request, pk, builder.archive_survey, "Version {v} is archived.")
+    return _transition(request, pk, services.archive_survey, "Version {v} is archived.")
 
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
 def survey_new_version(request, pk):
     survey = _survey(request, pk)
-    draft = builder.draft_of(survey)
+    draft = services.draft_of(survey)
     if draft is not None:
         messages.info(request, f"Version {draft.version} is already a draft; edit it here.")
         return _to_detail(request, draft)
     return _transition(
         request,
         pk,
-        builder.start_new_version,
+        services.start_new_version,
         "Draft version {v} created as a copy; responses keep the version they answered.",
     )
 
@@ -357,9 +357,9 @@ def section_edit(request, pk, section_pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             if section is None:
-                section = builder.add_section(survey=survey, data=form.to_data())
+                section = services.add_section(survey=survey, data=form.to_data())
             else:
-                builder.update_section(section=section, data=form.to_data())
+                services.update_section(section=section, data=form.to_data())
         except DomainError as exc:
             _report(request, form, exc)
         else:
@@ -378,7 +378,7 @@ def section_delete(request, pk, section_pk):
     survey = _survey(request, pk)
     section = get_for_org(Section.objects.filter(survey=survey), request.org, pk=section_pk)
     try:
-        builder.delete_section(section=section)
+        services.delete_section(section=section)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -391,7 +391,7 @@ def section_delete(request, pk, section_pk):
 def section_move(request, pk, section_pk):
     survey = _survey(request, pk)
     section = get_for_org(Section.objects.filter(survey=survey), request.org, pk=section_pk)
-    _move(request, builder.move_section, section=section)
+    _move(request, services.move_section, section=section)
     return _to_detail(request, survey, f"section-{section.pk}")
 
 
@@ -438,9 +438,9 @@ def question_edit(request, pk, section_pk=None, question_pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             if question is None:
-                question = builder.add_question(section=section, data=form.to_data())
+                question = services.add_question(section=section, data=form.to_data())
             else:
-                builder.update_question(question=question, data=form.to_data())
+                services.update_question(question=question, data=form.to_data())
         except DomainError as exc:
             _report(request, form, exc)
         else:
@@ -476,7 +476,7 @@ def question_delete(request, pk, question_pk):
     survey = _survey(request, pk)
     question = _question(request, survey, question_pk)
     try:
-        builder.delete_question(question=question)
+        services.delete_question(question=question)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -489,5 +489,5 @@ def question_delete(request, pk, question_pk):
 def question_move(request, pk, question_pk):
     survey = _survey(request, pk)
     question = _question(request, survey, question_pk)
-    _move(request, builder.move_question, question=question)
+    _move(request, services.move_question, question=question)
     return _to_detail(request, survey, f"question-{question.pk}")

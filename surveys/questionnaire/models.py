@@ -18,7 +18,7 @@ from django.db import models
 from cxaudit.accounts.models import Location, Organization, OrgQuerySet
 from cxaudit.journeys.models import Standard, Wave
 
-from .question_types import Option, QuestionSpec, QuestionType, ShowIf
+from ..question_types import Option, QuestionSpec, QuestionType, ShowIf
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",

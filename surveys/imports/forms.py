@@ -4,7 +4,7 @@ from django import forms
 
 from cxaudit.accounts.models import Organization
 
-from ..models import Survey
+from ..questionnaire.models import Survey
 from .rows import MAX_BYTES
 
 

@@ -27,9 +27,9 @@ from cxaudit.accounts.models import Location, Membership, Organization
 from cxaudit.journeys.models import Wave
 
 from ..cleaning import clean_answer
-from ..models import Source
 from ..question_types import UNANSWERED, AnswerError, CleanValue, QuestionSpec
 from ..questionnaire.structure import Structure
+from ..responses.models import Source
 from ..responses.services import CleanSubmission
 from ..scoring import visible_codes
 

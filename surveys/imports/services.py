@@ -46,10 +46,12 @@ from django.utils import timezone
 from cxaudit.accounts.models import Organization, User
 from cxaudit.errors import DomainError
 
-from ..models import Answer, Response, ResponseImport, Survey
+from ..questionnaire.models import Survey
 from ..questionnaire.structure import Structure, load_structure
+from ..responses.models import Answer, Response
 from ..responses.services import _answer_rows, _store_score
 from ..scoring import score_response
+from .models import ResponseImport
 from .rows import (
     MAX_BYTES,
     MAX_LISTED_ERRORS,

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, apply_domain_error
 
-from ..models import ResponseImport
 from ..questionnaire.structure import load_structure
 from . import services
 from .forms import ResponseImportForm
+from .models import ResponseImport
 from .rows import MAX_BYTES, MAX_LISTED_ERRORS, template_header, value_syntax
 
 

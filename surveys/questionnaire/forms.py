@@ -14,9 +14,9 @@ from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
 
 from ..cleaning import clean_answer
-from ..models import Aspect, Question, Section, Survey
 from ..question_types import COMPARATORS, REGISTRY, AnswerError, ShowIfOperator
 from .definition import MAX_BYTES
+from .models import Aspect, Question, Section, Survey
 from .services import QuestionData, SectionData
 
 OPERATOR_LABELS = {

@@ -24,10 +24,11 @@ from cxaudit.accounts.models import Organization, User
 from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
 from cxaudit.journeys.models import Standard, Wave
 
-from ..models import Question, Response, Section, Survey
+from ..responses.models import Response
 from .definition import next_version, survey_problems
 from .definition.checks import Checker, check_question, check_show_if, check_weight
 from .definition.export import config_to_json, show_if_to_json
+from .models import Question, Section, Survey
 
 # -- guards ------------------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Question, Section, Survey, show_if_from_json
 from ..scoring import SectionSpec, SurveyScoringRules
+from .models import Question, Section, Survey, show_if_from_json
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, ValidationFailed
 
-from ..models import Question, Response, Section, Survey
 from ..question_types import REGISTRY, QuestionType, max_points
+from ..responses.models import Response
 from . import definition, services
 from .forms import (
     DefinitionUploadForm,
@@ -25,6 +25,7 @@ from .forms import (
     condition_text,
     form_field_for,
 )
+from .models import Question, Section, Survey
 
 
 def _count(model, **filters):

@@ -18,7 +18,6 @@ from typing import Any
 from django.http import QueryDict
 
 from ..cleaning import clean_answer
-from ..models import Evidence, Question
 from ..question_types import (
     LONG_TEXT_MAX,
     SHORT_TEXT_MAX,
@@ -30,8 +29,10 @@ from ..question_types import (
     ShowIfOperator,
     scale_bounds,
 )
+from ..questionnaire.models import Question
 from ..questionnaire.structure import Structure
 from .evidence import ACCEPT_ATTRIBUTE
+from .models import Evidence
 
 FIELD_PREFIX = "q-"
 FILE_PREFIX = "f-"

@@ -18,11 +18,12 @@ from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Wave
 
 from ..cleaning import clean_answer
-from ..models import Answer, Aspect, Evidence, Question, Response, Source, Survey
 from ..question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
+from ..questionnaire.models import Aspect, Question, Survey
 from ..questionnaire.structure import Structure, load_structure
 from ..scoring import ResponseScore, score_response, visible_codes
 from .evidence import clean_upload
+from .models import Answer, Evidence, Response, Source
 
 
 @dataclass(frozen=True)

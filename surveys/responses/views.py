@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from cxaudit.accounts.permissions import Cap, OrgViewMixin, get_for_org
 from cxaudit.errors import DomainError, ValidationFailed
 
-from ..models import Evidence, Response, Survey
+from ..questionnaire.models import Survey
 from ..questionnaire.structure import load_structure
 from . import services
 from .evidence import EvidenceRejected, max_bytes, too_large_message
@@ -35,6 +35,7 @@ from .forms import (
     error_map,
     raw_from_post,
 )
+from .models import Evidence, Response
 
 JSON_NO_STORE = {"Cache-Control": "no-store"}
 

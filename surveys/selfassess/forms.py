@@ -5,7 +5,7 @@ from django import forms
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Wave
 
-from ..models import Survey
+from ..questionnaire.models import Survey
 
 
 class LaunchRoundForm(forms.Form):

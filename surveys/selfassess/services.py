@@ -23,8 +23,10 @@ from cxaudit.accounts.permissions import Cap
 from cxaudit.errors import DomainError
 from cxaudit.journeys.models import Wave
 
-from ..models import Response, SelfAssessmentRound, Source, Survey
+from ..questionnaire.models import Survey
+from ..responses.models import Response, Source
 from ..responses.services import start_response
+from .models import SelfAssessmentRound
 
 # Fixed namespace of the deterministic draft ids (never change it: existing drafts use it).
 CLIENT_ID_NAMESPACE = uuid.UUID("6f1c7d1e-5a0b-4a53-9a62-3d0f2f1e8c11")

@@ -14,9 +14,10 @@ from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, apply_domain_error
 
-from ..models import Response, SelfAssessmentRound, Source
+from ..responses.models import Response, Source
 from . import services
 from .forms import LaunchRoundForm
+from .models import SelfAssessmentRound
 
 
 @require_GET

@@ -14,8 +14,8 @@ from django.db.models import Max
 from cxaudit.accounts.models import Organization
 from cxaudit.errors import DomainError, ValidationFailed
 
-from ...models import Question, Section, Survey, show_if_from_json
 from ...scoring import SectionSpec, survey_errors
+from ..models import Question, Section, Survey, show_if_from_json
 from .checks import CheckedSurvey, check_definition, describe_path
 from .export import (
     FORMAT,

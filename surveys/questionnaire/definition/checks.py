@@ -18,7 +18,6 @@ from typing import Any, Final
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
 
-from ...models import Aspect, Question, Survey, show_if_from_json
 from ...question_types import (
     COMPARATORS,
     UNANSWERED,
@@ -30,6 +29,7 @@ from ...question_types import (
     spec_errors,
 )
 from ...scoring import condition_met
+from ..models import Aspect, Question, Survey, show_if_from_json
 from .export import (
     CONFIG_KEYS,
     FORMAT,

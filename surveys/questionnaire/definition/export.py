@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from ...models import Question, Survey
 from ...question_types import ShowIfOperator
+from ..models import Question, Survey
 
 FORMAT: Final = "cxaudit.survey"
 FORMAT_VERSION: Final = 1

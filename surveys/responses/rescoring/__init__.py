@@ -51,9 +51,10 @@ from django.utils import timezone
 from cxaudit.journeys.models import Wave
 
 from ...cleaning import clean_answer
-from ...models import Response, Survey
+from ...questionnaire.models import Survey
 from ...questionnaire.structure import Structure, load_structure
 from ...scoring import visible_codes
+from ..models import Response
 from ..services import explain_response, stored_score
 from .plan import Plan, make_plan
 

@@ -14,7 +14,6 @@ from django.db import connection
 from psycopg import sql
 
 from ...cleaning import clean_answer
-from ...models import Survey
 from ...question_types import (
     COMPARATORS,
     NA,
@@ -24,6 +23,7 @@ from ...question_types import (
     max_points,
     scale_bounds,
 )
+from ...questionnaire.models import Survey
 from ...questionnaire.structure import Structure, load_structure
 from ...scoring import SectionSpec, SurveyScoringRules, score_item
 from .combine import Combiner

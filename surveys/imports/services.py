@@ -44,6 +44,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cxaudit.accounts.models import Organization, User
+from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError
 
 from ..questionnaire.models import Survey
@@ -150,9 +151,7 @@ def create_import(
         imp.file.save(f"{organization.slug}/{uuid.uuid4().hex}.csv", ContentFile(data), save=False)
         imp.save()
         if enqueue:
-            from ..tasks import run_response_import
-
-            transaction.on_commit(lambda: run_response_import.delay(imp.pk))
+            enqueue_on_commit("surveys.run_response_import", imp.pk)
     return imp
 
 
@@ -447,8 +446,6 @@ def requeue_stalled_imports(
         imp.heartbeat_at = timezone.now()
         imp.save(update_fields=["status", "phase", "heartbeat_at"])
         queued.append(imp.pk)
-    if queued:
-        from ..tasks import run_response_import
-
-        transaction.on_commit(lambda: [run_response_import.delay(pk) for pk in queued])
+    for pk in queued:
+        enqueue_on_commit("surveys.run_response_import", pk)
     return queued

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cxaudit.accounts.models import Organization, User
+from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
 from cxaudit.journeys.models import Standard, Wave
 
@@ -575,7 +576,5 @@ def change_scoring_rules(
     locked.save(update_fields=list(changed))
     for name in changed:
         setattr(survey, name, wanted[name])
-    from ..tasks import rescore_survey  # tasks import services: import here, not at the top
-
-    rescore_survey.delay_on_commit(survey.pk, wave.pk if wave else None)
+    enqueue_on_commit("surveys.rescore_survey", survey.pk, wave.pk if wave else None)
     return RescoreRequest(survey.pk, wave.pk if wave else None, changed)

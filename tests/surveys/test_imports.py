@@ -13,6 +13,7 @@ from surveys.imports.rows import MAX_BYTES
 from surveys.models import Answer, Response, ResponseImport
 from surveys.questionnaire.structure import load_structure
 from surveys.responses.services import record_response
+from tests.conftest import SentTask
 from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
     GOOD_ROWS,
     HEADER,
@@ -346,7 +347,9 @@ def test_progress_percent_runs_over_both_phases():
     assert imp.progress_percent == 100
 
 
-def test_sweeper_requeues_dead_workers_jobs_and_fails_repeated_crashes(org, survey):
+def test_sweeper_requeues_dead_workers_jobs_and_fails_repeated_crashes(
+    org, survey, django_capture_on_commit_callbacks, sent_tasks
+):
     old = timezone.now() - imports.STALE_AFTER * 2
     make = lambda **kw: ResponseImport.objects.create(  # noqa: E731
         organization=org, survey=survey, file="imports/x.csv", heartbeat_at=old, **kw
@@ -356,7 +359,11 @@ def test_sweeper_requeues_dead_workers_jobs_and_fails_repeated_crashes(org, surv
     crashing = make(status="running", attempt=imports.MAX_ATTEMPTS)
     fresh = make(status="running", attempt=1)
     ResponseImport.objects.filter(pk=fresh.pk).update(heartbeat_at=timezone.now())
-    assert sorted(imports.requeue_stalled_imports()) == sorted([dead.pk, lost.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sorted(imports.requeue_stalled_imports()) == sorted([dead.pk, lost.pk])
+    assert sorted(sent_tasks, key=lambda t: t.args) == [
+        SentTask("surveys.run_response_import", [pk], {}) for pk in sorted([dead.pk, lost.pk])
+    ]
     dead.refresh_from_db(), crashing.refresh_from_db(), fresh.refresh_from_db()
     assert dead.status == "pending" and fresh.status == "running"
     assert crashing.status == "failed" and "stopped 3 times" in crashing.errors[0]["reason"]

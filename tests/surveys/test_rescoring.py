@@ -14,6 +14,7 @@ from surveys.question_types import COMPARATORS, QuestionType
 from surveys.questionnaire import services as questionnaire
 from surveys.questionnaire.structure import load_structure
 from surveys.responses import rescoring, services
+from tests.conftest import SentTask
 from tests.factories import make_survey, make_wave
 
 T = QuestionType
@@ -397,7 +398,7 @@ def test_bulk_rescore_equals_reference_on_random_surveys(org, case):
 
 @pytest.mark.django_db
 def test_change_scoring_rules_saves_the_rule_and_queues_a_rescore_after_commit(
-    survey, program_admin, django_capture_on_commit_callbacks
+    survey, program_admin, django_capture_on_commit_callbacks, sent_tasks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         request = questionnaire.change_scoring_rules(
@@ -405,17 +406,22 @@ def test_change_scoring_rules_saves_the_rule_and_queues_a_rescore_after_commit(
         )
     assert request.changed == ("na_policy",) and request.survey_id == survey.pk
     assert len(callbacks) == 1  # the task is sent only once the change is committed
+    assert sent_tasks == []
+    callbacks[0]()
+    assert sent_tasks == [SentTask("surveys.rescore_survey", [survey.pk, None], {})]
     survey.refresh_from_db()
     assert survey.na_policy == "count_as_fail"
 
 
 @pytest.mark.django_db
-def test_unchanged_rules_queue_nothing(survey, program_admin, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+def test_unchanged_rules_queue_nothing(
+    survey, program_admin, django_capture_on_commit_callbacks, sent_tasks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         request = questionnaire.change_scoring_rules(
             survey=survey, actor=program_admin, na_policy=survey.na_policy
         )
-    assert request.changed == () and callbacks == []
+    assert request.changed == () and callbacks == [] and sent_tasks == []
 
 
 @pytest.mark.django_db

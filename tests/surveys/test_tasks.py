@@ -6,7 +6,7 @@ from surveys.models import Response
 from surveys.questionnaire import services as questionnaire
 from surveys.questionnaire.structure import load_structure
 from surveys.responses import services
-from surveys.tasks import rescore_survey
+from surveys.responses.tasks import rescore_survey
 from tests.conftest import wait_for
 from tests.factories import make_survey, make_wave
 

@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    gap_report._setup()
+    gap_report.setup()
     from django.conf import settings
     from django.db import connection
     from django.test import Client

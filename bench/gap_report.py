@@ -58,7 +58,8 @@ def _ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _setup() -> None:
+def setup() -> None:
+    """Point Django at the benchmark database (created when missing) and migrate it."""
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxaudit.settings")
@@ -273,7 +274,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    _setup()
+    setup()
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 

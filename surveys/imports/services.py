@@ -50,7 +50,7 @@ from cxaudit.errors import DomainError
 from ..questionnaire.models import Survey
 from ..questionnaire.structure import Structure, load_structure
 from ..responses.models import Answer, Response
-from ..responses.services import _answer_rows, _store_score
+from ..responses.services import answer_rows, store_score
 from ..scoring import score_response
 from .models import ResponseImport
 from .rows import (
@@ -298,7 +298,7 @@ def _response(imp: ResponseImport, structure: Structure, row: CleanRow) -> Respo
     score = score_response(
         structure.rules, structure.sections, row.submission.answers, row.submission.visible
     )
-    _store_score(response, score)
+    store_score(response, score)
     return response
 
 
@@ -315,7 +315,7 @@ def _write(imp: ResponseImport, structure: Structure, text: str, reporter: _Repo
                 [
                     answer
                     for response, row in zip(responses, batch, strict=True)
-                    for answer in _answer_rows(response, structure, row.submission)
+                    for answer in answer_rows(response, structure, row.submission)
                 ],
                 batch_size=5000,
             )

@@ -66,9 +66,12 @@ def clean_submission(
     )
 
 
-def _answer_rows(
+def answer_rows(
     response: Response, structure: Structure, submission: CleanSubmission
 ) -> list[Answer]:
+    """The Answer rows (not saved) of a cleaned submission, with the copies from the response
+    and question and the derived values (0-100, agreement, SERVQUAL pairs); submission, the CSV
+    import and the demo seed all store answers through it."""
     rows = []
     for code, value in submission.answers.items():
         q = structure.questions[code]
@@ -99,7 +102,7 @@ def mark_pairs(answers: Iterable[Answer]) -> None:
     """Set ``pair_diff_100`` on answers about to be stored: per customer response and standard
     answered in both aspects, the first expectation answer with a 0-100 value carries the mean
     perception minus the mean expectation (a blank aspect is a perception); the others keep
-    None. Run by _answer_rows, so submission, CSV import and the demo seed all store it."""
+    None. Run by answer_rows, so submission, CSV import and the demo seed all store it."""
     # (response, standard) -> [carrier, perception sum, count, expectation sum, count]
     groups: dict[tuple[int, int], list[Any]] = {}
     for a in answers:
@@ -139,7 +142,8 @@ def stored_score(score: ResponseScore) -> dict[str, Any]:
     }
 
 
-def _store_score(response: Response, score: ResponseScore) -> None:
+def store_score(response: Response, score: ResponseScore) -> None:
+    """Set a score's stored fields and scored_at on `response` (not saved)."""
     for field, value in stored_score(score).items():
         setattr(response, field, value)
     response.scored_at = timezone.now()
@@ -200,9 +204,9 @@ def submit_response(
         score = score_response(
             structure.rules, structure.sections, submission.answers, submission.visible
         )
-        _store_score(locked, score)
+        store_score(locked, score)
         locked.save()
-        Answer.objects.bulk_create(_answer_rows(locked, structure, submission))
+        Answer.objects.bulk_create(answer_rows(locked, structure, submission))
     return locked
 
 
@@ -277,7 +281,7 @@ def rescore_responses(*, responses: Iterable[Response], structure: Structure) ->
     whole wave is surveys.responses.rescoring."""
     count = 0
     for response in responses:
-        _store_score(response, explain_response(response, structure))
+        store_score(response, explain_response(response, structure))
         response.save(
             update_fields=[
                 "score_earned",

@@ -31,7 +31,7 @@ from surveys.models import Answer, Response, SelfAssessmentRound, Source, Survey
 from surveys.questionnaire.definition import import_definition
 from surveys.questionnaire.services import publish_survey
 from surveys.questionnaire.structure import Structure, load_structure
-from surveys.responses.services import _answer_rows, _store_score, clean_submission
+from surveys.responses.services import answer_rows, clean_submission, store_score
 from surveys.scoring import score_response
 from surveys.selfassess import services as selfassess
 
@@ -59,7 +59,8 @@ EXTRA_MANAGERS = [
 ]
 
 
-def _uuid(*parts: Any) -> uuid.UUID:
+def demo_uuid(*parts: Any) -> uuid.UUID:
+    """The fixed client id of a demo response, from what identifies it (so a re-run skips it)."""
     return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
 
 
@@ -126,11 +127,11 @@ def _record(
         score = score_response(
             structure.rules, structure.sections, submission.answers, submission.visible
         )
-        _store_score(response, score)
+        store_score(response, score)
         batch.append((response, submission))
     Response.objects.bulk_create([response for response, _ in batch])
     Answer.objects.bulk_create(
-        [a for response, sub in batch for a in _answer_rows(response, structure, sub)],
+        [a for response, sub in batch for a in answer_rows(response, structure, sub)],
         batch_size=5000,
     )
     return len(batch)
@@ -185,7 +186,7 @@ def seed_demo(org: Organization) -> None:
                     key = ("customer", wave_name, code, i)
                     rng = random.Random(":".join(map(str, key)))
                     yield (
-                        _uuid(*key),
+                        demo_uuid(*key),
                         {
                             "raw_answers": customer_answers(rng, CHANNEL_OF[code], code, wave_name),
                             "location": locations[code],
@@ -202,7 +203,7 @@ def seed_demo(org: Organization) -> None:
                     key = ("shop", wave_name, code, i)
                     rng = random.Random(":".join(map(str, key)))
                     yield (
-                        _uuid(*key),
+                        demo_uuid(*key),
                         {
                             "raw_answers": shop_answers(rng, code, wave_name),
                             "location": locations[code],

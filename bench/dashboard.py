@@ -69,9 +69,11 @@ def main() -> None:
         "standard_detail": reverse("insights:standard_detail", args=[org.slug, standard.pk]),
     }
 
+    floor_sql = gap_report.FLOOR_SQL.format(**gap_report.tables())
+
     def floor():
         with connection.cursor() as cur:
-            cur.execute(gap_report.FLOOR_SQL, [org_id])
+            cur.execute(floor_sql, [org_id])
             cur.fetchall()
 
     def get(url):

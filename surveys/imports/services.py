@@ -399,7 +399,7 @@ class _Reporter:
             return
         if self._side is None:
             self._side = connections.create_connection(DEFAULT_DB_ALIAS)
-        table = ResponseImport._meta.db_table
+        table = self._side.ops.quote_name(ResponseImport._meta.db_table)
         columns = ", ".join(f"{name} = %s" for name in fields)
         with self._side.cursor() as cursor:
             cursor.execute(

@@ -385,16 +385,18 @@ def test_progress_is_visible_to_other_connections_while_writing(org, survey, mon
         enqueue=False,
     )
     observer = connections.create_connection("default")
+    imports_table = observer.ops.quote_name(ResponseImport._meta.db_table)
+    responses_table = observer.ops.quote_name(Response._meta.db_table)
     seen = []
 
     def look(phase, done, total):
         with observer.cursor() as cursor:
             cursor.execute(
-                "SELECT phase, processed_rows, status FROM surveys_responseimport WHERE id = %s",
+                f"SELECT phase, processed_rows, status FROM {imports_table} WHERE id = %s",  # noqa: S608
                 [imp.pk],
             )
             seen.append((phase, done, cursor.fetchone()))
-            cursor.execute("SELECT count(*) FROM surveys_response")
+            cursor.execute(f"SELECT count(*) FROM {responses_table}")  # noqa: S608
             seen[-1] += cursor.fetchone()
 
     try:

@@ -54,7 +54,7 @@ from ...cleaning import clean_answer
 from ...questionnaire.models import Survey
 from ...questionnaire.structure import Structure, load_structure
 from ...scoring import visible_codes
-from ..models import Response
+from ..models import Answer, Response
 from ..services import explain_response, stored_score
 from .plan import Plan, make_plan
 
@@ -71,9 +71,10 @@ def _hidden_answered(plan: Plan, ids: list[int]) -> set[int]:
     watched = sorted(set(plan.referenced) | plan.conditional)
     by_pk = {q.pk: q for q in plan.structure.questions.values()}
     stored: dict[int, dict[int, Any]] = {}
+    answers = connection.ops.quote_name(Answer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT response_id, question_id, value FROM surveys_answer "
+            f"SELECT response_id, question_id, value FROM {answers} "  # noqa: S608 (our table)
             "WHERE response_id = ANY(%s) AND question_id = ANY(%s)",
             [ids, watched],
         )
@@ -97,8 +98,9 @@ def _hidden_answered(plan: Plan, ids: list[int]) -> set[int]:
     return suspects
 
 
+# {responses}: the quoted table of Response.
 _UPDATE_SQL = """
-UPDATE surveys_response r
+UPDATE {responses} r
 SET score_earned = t.earned, score_possible = t.possible, score_percent = t.percent,
     knocked_out = t.knocked_out, score_detail = t.detail::jsonb, scored_at = now()
 FROM unnest(%b::bigint[], %b::float8[], %b::float8[], %b::float8[], %b::bool[], %b::text[])
@@ -172,7 +174,8 @@ def _store_batch(plan: Plan, ids: list[int], totals: Totals) -> int:
             else:
                 rows.append(plan.combine(totals[pk]))
         earned, possible, percent, knocked_out, detail = (list(c) for c in zip(*rows, strict=True))
-        cursor.execute(_UPDATE_SQL, [ids, earned, possible, percent, knocked_out, detail])
+        update = _UPDATE_SQL.format(responses=connection.ops.quote_name(Response._meta.db_table))
+        cursor.execute(update, [ids, earned, possible, percent, knocked_out, detail])
         return cursor.rowcount
 
 

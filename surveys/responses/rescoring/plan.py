@@ -26,6 +26,7 @@ from ...question_types import (
 from ...questionnaire.models import Survey
 from ...questionnaire.structure import Structure, load_structure
 from ...scoring import SectionSpec, SurveyScoringRules, score_item
+from ..models import Answer
 from .combine import Combiner
 
 # Earned points by kind of question: how the SQL finds them (see _earned_sql).
@@ -199,7 +200,7 @@ FROM (
            CASE WHEN a.is_na THEN q.na_earned ELSE e.earned END AS earned,
            CASE WHEN a.is_na THEN q.na_possible ELSE q.possible END AS possible,
            q.critical AND NOT a.is_na AND e.earned < q.top AS failed
-    FROM surveys_answer a
+    FROM {answers} a
     JOIN ({params}) AS q (question_id, section, kind, possible, top, na_earned,
                           na_possible, critical, lo, vals, keys, target, comparator)
       ON q.question_id = a.question_id
@@ -265,10 +266,12 @@ def make_plan(survey: Survey) -> Plan:
     by_code = structure.questions
     section_index = {s.key: i for i, s in enumerate(structure.sections)}
 
+    answers = connection.ops.quote_name(Answer._meta.db_table)
+
     def answer_texts(question_id: int) -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT value::text FROM surveys_answer "
+                f"SELECT DISTINCT value::text FROM {answers} "  # noqa: S608 (our table)
                 "WHERE question_id = %s AND NOT is_na AND value IS NOT NULL",
                 [question_id],
             )
@@ -298,6 +301,7 @@ def make_plan(survey: Survey) -> Plan:
             # Exact integer sum, rounded once to float8, then scaled back exactly (a power of 2).
             total = f"sum(x.{{}})::float8 * {2.0**-bits!r}::float8"
         aggregate = _AGGREGATE_SQL.format(
+            answers=answers,
             params=_params_sql(params, bits).replace("%", "%%"),
             earned=_earned_sql(width),
             total_earned=total.format("earned"),

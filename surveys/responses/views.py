@@ -27,7 +27,7 @@ from cxaudit.errors import DomainError, ValidationFailed
 from ..questionnaire.models import Survey
 from ..questionnaire.structure import load_structure
 from . import services
-from .evidence import EvidenceRejected, max_bytes, too_large_message
+from .evidence import ALLOWED, EvidenceRejected, max_bytes, too_large_message
 from .forms import (
     FILE_PREFIX,
     build_sections,
@@ -332,8 +332,6 @@ class EvidenceFileView(OrgViewMixin, View):
 
 def serve_evidence(evidence: Evidence) -> FileResponse:
     """The stored file with its checked type; PDFs as downloads, nothing sniffable."""
-    from .evidence import ALLOWED
-
     ext = ALLOWED.get(evidence.content_type)
     if ext is None:  # cannot happen (database constraint); never guess a type
         raise Http404("Not found.")

@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    gap_report._setup()
+    gap_report.setup()
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -69,9 +69,11 @@ def main() -> None:
         "standard_detail": reverse("insights:standard_detail", args=[org.slug, standard.pk]),
     }
 
+    floor_sql = gap_report.FLOOR_SQL.format(**gap_report.tables())
+
     def floor():
         with connection.cursor() as cur:
-            cur.execute(gap_report.FLOOR_SQL, [org_id])
+            cur.execute(floor_sql, [org_id])
             cur.fetchall()
 
     def get(url):

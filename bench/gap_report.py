@@ -58,7 +58,8 @@ def _ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _setup() -> None:
+def setup() -> None:
+    """Point Django at the benchmark database (created when missing) and migrate it."""
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxaudit.settings")
@@ -153,15 +154,41 @@ def _structure():
     return org
 
 
+def tables() -> dict[str, str]:
+    """The quoted table names the SQL below is written with, from the models (after setup)."""
+    from django.db import connection
+
+    from cxaudit.accounts.models import Location, Organization
+    from cxaudit.journeys.models import Journey, Stage, Standard, Touchpoint, Wave
+    from surveys.models import Answer, Question, Response, Section, Survey
+
+    models = {
+        "answer": Answer,
+        "response": Response,
+        "question": Question,
+        "section": Section,
+        "survey": Survey,
+        "standard": Standard,
+        "touchpoint": Touchpoint,
+        "stage": Stage,
+        "journey": Journey,
+        "wave": Wave,
+        "location": Location,
+        "organization": Organization,
+    }
+    return {name: connection.ops.quote_name(m._meta.db_table) for name, m in models.items()}
+
+
+# SQL templates: {name} is a table of tables(); literal braces are doubled.
 RESPONSES_SQL = """
-INSERT INTO surveys_response (organization_id, survey_id, source, status, client_id,
+INSERT INTO {response} (organization_id, survey_id, source, status, client_id,
     respondent_ref, draft, started_at, updated_at, submitted_at, knocked_out,
     location_id, wave_id)
-SELECT %(org)s, %(survey)s, %(source)s, 'submitted', gen_random_uuid(), '', '{}'::jsonb,
+SELECT %(org)s, %(survey)s, %(source)s, 'submitted', gen_random_uuid(), '', '{{}}'::jsonb,
        now(), now(), now(), false,
-       (SELECT id FROM accounts_location WHERE organization_id = %(org)s
+       (SELECT id FROM {location} WHERE organization_id = %(org)s
         ORDER BY id OFFSET (g %% %(locations)s) LIMIT 1),
-       (SELECT id FROM journeys_wave WHERE organization_id = %(org)s
+       (SELECT id FROM {wave} WHERE organization_id = %(org)s
         ORDER BY id OFFSET (g %% %(waves)s) LIMIT 1)
 FROM generate_series(1, %(count)s) AS g
 """
@@ -169,13 +196,13 @@ FROM generate_series(1, %(count)s) AS g
 # One answer per (response, question) of the response's survey, with random values shaped
 # like what record_response stores (value_num native, value_100 on 0-100, agrees top box).
 ANSWERS_SQL = """
-INSERT INTO surveys_answer (response_id, question_id, organization_id, standard_id, aspect,
+INSERT INTO {answer} (response_id, question_id, organization_id, standard_id, aspect,
     source, wave_id, location_id, submitted_at, value, is_na, value_num, value_100, agrees)
 SELECT r.id, q.id, r.organization_id, q.standard_id, q.aspect, r.source, r.wave_id,
        r.location_id, r.submitted_at, to_jsonb(v.num), false, v.num,
        (v.num - v.lo) * 100.0 / (v.hi - v.lo), v.num >= v.agree_from
-FROM surveys_response r
-JOIN surveys_question q ON q.survey_id = r.survey_id
+FROM {response} r
+JOIN {question} q ON q.survey_id = r.survey_id
 CROSS JOIN LATERAL (
     SELECT CASE q.type
              WHEN 'yes_no' THEN (random() < 0.8)::int
@@ -206,12 +233,9 @@ def generate(answers: int) -> int:
         have = Answer.objects.filter(organization=org).count()
         if abs(have - answers) <= answers * 0.01:
             return org.pk
+    t = tables()
     with connection.cursor() as cur:
-        cur.execute(
-            "TRUNCATE surveys_answer, surveys_response, surveys_question, surveys_section,"
-            " surveys_survey, journeys_standard, journeys_touchpoint, journeys_stage,"
-            " journeys_journey, journeys_wave, accounts_location, accounts_organization CASCADE"
-        )
+        cur.execute(f"TRUNCATE {', '.join(t.values())} CASCADE")
     t0 = time.perf_counter()
     with transaction.atomic():
         org = _structure()
@@ -225,7 +249,7 @@ def generate(answers: int) -> int:
                 survey = Survey.objects.get(organization=org, code=source)
                 count = max(1, round(answers * share / PER_RESPONSE[source]))
                 cur.execute(
-                    RESPONSES_SQL,
+                    RESPONSES_SQL.format(**t),
                     {
                         "org": org.pk,
                         "survey": survey.pk,
@@ -235,14 +259,14 @@ def generate(answers: int) -> int:
                         "waves": WAVES,
                     },
                 )
-            cur.execute(ANSWERS_SQL, {"org": org.pk})
+            cur.execute(ANSWERS_SQL.format(**t), {"org": org.pk})
             # The customers' perception - expectation pairs, as record_response stores them
             # (the SQL the migration that introduced them fills them in with).
             cur.execute(import_module("surveys.migrations.0008_answer_pair_diff").BACKFILL)
     with connection.cursor() as cur:
         # Rewritten compactly: answers are written once, the pair backfill updated some.
-        cur.execute("VACUUM (FULL, ANALYZE) surveys_answer")
-        cur.execute("VACUUM ANALYZE surveys_response")
+        cur.execute(f"VACUUM (FULL, ANALYZE) {t['answer']}")
+        cur.execute(f"VACUUM ANALYZE {t['response']}")
     print(
         f"generated {Answer.objects.filter(organization=org).count():,} answers "
         f"in {time.perf_counter() - t0:.1f} s",
@@ -253,7 +277,7 @@ def generate(answers: int) -> int:
 
 FLOOR_SQL = """
 SELECT standard_id, source, COUNT(*), AVG(value_100)
-FROM surveys_answer WHERE organization_id = %s
+FROM {answer} WHERE organization_id = %s
 GROUP BY standard_id, source
 """
 
@@ -273,7 +297,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    _setup()
+    setup()
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
@@ -282,12 +306,13 @@ def main() -> None:
     from surveys.models import Answer
 
     org_id = generate(args.answers)
+    floor_sql = FLOOR_SQL.format(**tables())
     org = Organization.objects.get(pk=org_id)
     n = Answer.objects.filter(organization=org).count()
 
     def floor():
         with connection.cursor() as cur:
-            cur.execute(FLOOR_SQL, [org_id])
+            cur.execute(floor_sql, [org_id])
             cur.fetchall()
 
     def report():

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: re-score every stored response of a 60-question mystery-shop form after a rule
-change (surveys.rescoring.rescore), next to the floor: one raw SQL pass over the same answers.
+change (surveys.responses.rescoring.rescore), next to the floor: one raw SQL pass over the same
+answers.
 
 Standalone: needs PostgreSQL (DATABASE_URL, default the cxaudit_bench database, created when
 missing), migrates it, generates the data in SQL (generate_series, no ORM row by row), prints
@@ -129,23 +130,40 @@ def build_survey(questions: int):
     return survey, wave
 
 
+def tables() -> dict[str, str]:
+    """The quoted table names the SQL below is written with, from the models (after setup)."""
+    from django.db import connection
+
+    from surveys.models import Answer, Question, Response, Section, Survey
+
+    models = {
+        "answer": Answer,
+        "response": Response,
+        "question": Question,
+        "section": Section,
+        "survey": Survey,
+    }
+    return {name: connection.ops.quote_name(m._meta.db_table) for name, m in models.items()}
+
+
+# SQL templates: {name} is a table of tables(); literal braces are doubled.
 RESPONSES_SQL = """
-INSERT INTO surveys_response (organization_id, survey_id, source, status, client_id,
+INSERT INTO {response} (organization_id, survey_id, source, status, client_id,
     respondent_ref, location_id, wave_id, draft, started_at, updated_at, submitted_at,
     knocked_out)
 SELECT %(org)s, %(survey)s, 'shopper', 'submitted', gen_random_uuid(), 'bench-' || g,
-       %(location)s, %(wave)s, '{}', now(), now(), now() - g * interval '1 minute', false
+       %(location)s, %(wave)s, '{{}}', now(), now(), now() - g * interval '1 minute', false
 FROM generate_series(1, %(n)s) g
 """
 
 # One INSERT per family of question types: responses x questions of that family.
 ANSWERS_SQL = """
-INSERT INTO surveys_answer (response_id, question_id, organization_id, aspect, source, wave_id,
+INSERT INTO {answer} (response_id, question_id, organization_id, aspect, source, wave_id,
     location_id, submitted_at, value, is_na, value_num, value_100, agrees)
 SELECT r.id, q.id, r.organization_id, '', r.source, r.wave_id, r.location_id, r.submitted_at,
        v.value, v.is_na, v.value_num, v.value_100, v.agrees
-FROM surveys_response r
-JOIN surveys_question q ON q.survey_id = r.survey_id AND q.type = ANY(%(types)s)
+FROM {response} r
+JOIN {question} q ON q.survey_id = r.survey_id AND q.type = ANY(%(types)s)
 -- Correlated, so random() is drawn per answer (uncorrelated, PostgreSQL draws it once).
 CROSS JOIN LATERAL (SELECT random() AS u WHERE r.id IS NOT NULL AND q.id IS NOT NULL) rnd
 CROSS JOIN LATERAL ({values}) v (value, is_na, value_num, value_100, agrees)
@@ -185,6 +203,7 @@ def generate(responses: int, questions: int) -> tuple[int, float]:
 
     from cxaudit.accounts.models import Location
 
+    t = tables()
     started = time.perf_counter()
     with transaction.atomic():
         survey, wave = build_survey(questions)
@@ -194,7 +213,7 @@ def generate(responses: int, questions: int) -> tuple[int, float]:
             # Consistent by construction: skip the deferred foreign-key checks (superuser).
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(
-                RESPONSES_SQL,
+                RESPONSES_SQL.format(**t),
                 {
                     "org": survey.organization_id,
                     "survey": survey.pk,
@@ -205,17 +224,18 @@ def generate(responses: int, questions: int) -> tuple[int, float]:
             )
             for types, values in FAMILIES.items():
                 cursor.execute(
-                    ANSWERS_SQL.format(values=values), {"types": list(types), "survey": survey.pk}
+                    ANSWERS_SQL.format(values=values, **t),
+                    {"types": list(types), "survey": survey.pk},
                 )
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE surveys_response")
-        cursor.execute("VACUUM ANALYZE surveys_answer")
+        cursor.execute(f"VACUUM ANALYZE {t['response']}")
+        cursor.execute(f"VACUUM ANALYZE {t['answer']}")
     return survey.pk, time.perf_counter() - started
 
 
 FLOOR_SQL = """
 SELECT a.response_id, sum(a.value_num), count(*)
-FROM surveys_answer a
+FROM {answer} a
 WHERE a.question_id = ANY(%s)
 GROUP BY a.response_id
 """
@@ -226,9 +246,10 @@ def floor_pass(survey) -> tuple[float, int]:
     from django.db import connection
 
     question_ids = list(survey.questions.values_list("pk", flat=True))
+    floor_sql = FLOOR_SQL.format(**tables())
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(FLOOR_SQL, [question_ids])
+        cursor.execute(floor_sql, [question_ids])
         rows = cursor.fetchall()
     return time.perf_counter() - started, len(rows)
 
@@ -238,10 +259,11 @@ def varied(survey) -> bool:
     value per question for every response)."""
     from django.db import connection
 
+    t = tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(DISTINCT a.value_num) FROM (SELECT value_num FROM surveys_answer "
-            "WHERE question_id = (SELECT min(id) FROM surveys_question WHERE survey_id = %s) "
+            f"SELECT count(DISTINCT a.value_num) FROM (SELECT value_num FROM {t['answer']} "
+            f"WHERE question_id = (SELECT min(id) FROM {t['question']} WHERE survey_id = %s) "
             "LIMIT 1000) a",
             [survey.pk],
         )
@@ -252,37 +274,39 @@ def drop(survey) -> None:
     """Delete an earlier run's data in SQL (the ORM would collect millions of objects)."""
     from django.db import connection, transaction
 
+    t = tables()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM surveys_answer a USING surveys_response r "
+            f"DELETE FROM {t['answer']} a USING {t['response']} r "
             "WHERE a.response_id = r.id AND r.survey_id = %s",
             [survey.pk],
         )
-        for table in ("surveys_response", "surveys_question", "surveys_section"):
+        for table in (t["response"], t["question"], t["section"]):
             cursor.execute(f"DELETE FROM {table} WHERE survey_id = %s", [survey.pk])
-        cursor.execute("DELETE FROM surveys_survey WHERE id = %s", [survey.pk])
+        cursor.execute(f"DELETE FROM {t['survey']} WHERE id = %s", [survey.pk])
 
 
 def invalidate(survey) -> None:
     """Forget the stored scores (untimed), so the measured run writes every response."""
     from django.db import connection
 
+    responses = tables()["response"]
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE surveys_response SET score_earned = NULL, scored_at = NULL "
-            "WHERE survey_id = %s",
+            f"UPDATE {responses} SET score_earned = NULL, scored_at = NULL WHERE survey_id = %s",
             [survey.pk],
         )
-        cursor.execute("VACUUM ANALYZE surveys_response")
+        cursor.execute(f"VACUUM ANALYZE {responses}")
 
 
 def verify_sample(survey, size: int) -> tuple[int, float]:
     """Compare stored scores of a random sample with the reference path; returns mismatches
     and the reference path's own speed (responses/s) on that sample."""
-    from surveys import services
     from surveys.models import Response
+    from surveys.questionnaire.structure import load_structure
+    from surveys.responses import services
 
-    structure = services.load_structure(survey)
+    structure = load_structure(survey)
     ids = list(Response.objects.filter(survey=survey).values_list("pk", flat=True))
     sample = random.Random(7).sample(ids, min(size, len(ids)))
     fields = ["score_earned", "score_possible", "score_percent", "knocked_out", "score_detail"]
@@ -313,8 +337,8 @@ def main() -> int:
     setup_django(url)
     from django.core.management import call_command
 
-    from surveys import rescoring
     from surveys.models import Answer, Response, Survey
+    from surveys.responses import rescoring
 
     call_command("migrate", verbosity=0)
     survey = Survey.objects.filter(code=SURVEY_CODE).first()

@@ -317,8 +317,8 @@ def total_response(
     sections: Sequence[SectionSpec],
     totals: Sequence[SectionTotal],
 ) -> ResponseScore:
-    """The response score from each section's totals (shared with surveys.rescoring, which
-    sums the items in SQL)."""
+    """The response score from each section's totals (shared with surveys.responses.rescoring,
+    which sums the items in SQL)."""
     weighted = any(section.weight is not None for section in sections)
     scores: list[SectionScore] = []
     form_knocked_out = False

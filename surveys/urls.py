@@ -1,16 +1,16 @@
-"""Survey URLs: builder, respondent form engine, response imports and self-assessment rounds live
-in separate modules."""
+"""Survey URLs, one module per sub-package: the questionnaire builder, the respondent form engine,
+response imports and self-assessment rounds. Every name lives in the "surveys" namespace."""
 
-from .urls_builder import builder_urlpatterns
-from .urls_imports import imports_urlpatterns
-from .urls_respond import respond_urlpatterns
-from .urls_selfassess import selfassess_urlpatterns
+from .imports.urls import urlpatterns as imports_urlpatterns
+from .questionnaire.urls import urlpatterns as questionnaire_urlpatterns
+from .responses.urls import urlpatterns as responses_urlpatterns
+from .selfassess.urls import urlpatterns as selfassess_urlpatterns
 
 app_name = "surveys"
 
 urlpatterns = [
-    *builder_urlpatterns,
-    *respond_urlpatterns,
+    *questionnaire_urlpatterns,
+    *responses_urlpatterns,
     *imports_urlpatterns,
     *selfassess_urlpatterns,
 ]

@@ -139,6 +139,27 @@ def admin_client_org(program_admin) -> Client:
 # --- Redis and a real Celery worker -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SentTask:
+    name: str
+    args: list
+    kwargs: dict
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch) -> list[SentTask]:
+    """The messages that cxaudit.enqueue hands to the broker, recorded instead of sent."""
+    from cxaudit.celery import app
+
+    sent: list[SentTask] = []
+
+    def send_task(name, args=None, kwargs=None, **options):
+        sent.append(SentTask(name, list(args or ()), dict(kwargs or {})))
+
+    monkeypatch.setattr(app, "send_task", send_task)
+    return sent
+
+
 def _reachable(host: str, port: int) -> bool:
     sys.path.insert(0, str(ROOT / "scripts"))
     from services import reachable

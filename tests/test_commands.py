@@ -28,3 +28,12 @@ def test_seed_demo_is_repeatable_and_prints_logins(capsys):
         "shopper",
     }
     assert User.objects.filter(email="admin@northline.example").count() == 1
+
+
+def test_seed_demo_finds_each_apps_demo_module_through_the_app_registry():
+    from cxaudit.accounts.management.commands.seed_demo import demo_modules
+
+    # In INSTALLED_APPS order; the accounts demo is the base the command calls first.
+    modules = list(demo_modules())
+    assert [m.__name__ for m in modules] == ["cxaudit.journeys.demo", "cxaudit.insights.demo"]
+    assert all(callable(m.seed_demo) for m in modules)

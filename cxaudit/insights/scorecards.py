@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q, Sum
 from cxaudit.accounts.models import Location, Organization
 from cxaudit.insights import stats
 from cxaudit.journeys.models import Wave
-from surveys.models import Answer, Response, Source
+from surveys.models import Answer, Response, Section, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +132,16 @@ class SectionRow:
         return self.location.mean - self.organisation.mean
 
 
+# {responses}, {sections}: the quoted tables of Response and Section.
 _SECTION_SQL = """
 SELECT sec.title, MIN(sec.position) AS pos, (r.location_id = %(location)s) AS here,
        COUNT(*) AS n, SUM((s.value->>'percent')::float) AS total,
        SUM(((s.value->>'percent')::float) ^ 2) AS total_sq
-FROM surveys_response r
+FROM {responses} r
 CROSS JOIN LATERAL jsonb_array_elements(
     CASE WHEN jsonb_typeof(r.score_detail->'sections') = 'array'
          THEN r.score_detail->'sections' ELSE '[]'::jsonb END) AS s(value)
-JOIN surveys_section sec
+JOIN {sections} sec
   ON sec.id::text = s.value->>'key' AND sec.survey_id = r.survey_id
 WHERE r.organization_id = %(org)s AND r.wave_id = %(wave)s AND r.status = 'submitted'
   AND r.source = 'shopper' AND r.location_id IS NOT NULL
@@ -154,11 +155,11 @@ _SECTION_SQL_SQLITE = """
 SELECT sec.title, MIN(sec.position) AS pos, (r.location_id = %(location)s) AS here,
        COUNT(*) AS n, SUM(json_extract(s.value, '$.percent')) AS total,
        SUM(json_extract(s.value, '$.percent') * json_extract(s.value, '$.percent')) AS total_sq
-FROM surveys_response r
+FROM {responses} r
 JOIN json_each(
     CASE WHEN json_type(r.score_detail, '$.sections') = 'array'
          THEN json_extract(r.score_detail, '$.sections') ELSE '[]' END) AS s
-JOIN surveys_section sec
+JOIN {sections} sec
   ON CAST(sec.id AS TEXT) = json_extract(s.value, '$.key') AND sec.survey_id = r.survey_id
 WHERE r.organization_id = %(org)s AND r.wave_id = %(wave)s AND r.status = 'submitted'
   AND r.source = 'shopper' AND r.location_id IS NOT NULL
@@ -171,7 +172,10 @@ def section_scores(
     *, organization: Organization, wave: Wave, location: Location
 ) -> list[SectionRow]:
     """Mean section percentages of one location and of the whole organisation: one query."""
-    sql = _SECTION_SQL_SQLITE if connection.vendor == "sqlite" else _SECTION_SQL
+    sql = (_SECTION_SQL_SQLITE if connection.vendor == "sqlite" else _SECTION_SQL).format(
+        responses=connection.ops.quote_name(Response._meta.db_table),
+        sections=connection.ops.quote_name(Section._meta.db_table),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"org": organization.pk, "wave": wave.pk, "location": location.pk})
         fetched = cursor.fetchall()

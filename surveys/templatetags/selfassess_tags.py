@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from .. import selfassess
+from ..selfassess import services as selfassess
 
 register = template.Library()
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from surveys import selfassess
 from surveys.models import Response, Survey
+from surveys.selfassess import services as selfassess
 from tests.conftest import login
 from tests.factories import make_survey, make_wave
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from surveys import builder
-from surveys.builder import QuestionData, SectionData
 from surveys.models import Question
+from surveys.questionnaire import services as builder
+from surveys.questionnaire.services import QuestionData, SectionData
 from tests.conftest import login
 from tests.factories import make_standard
 

@@ -6,8 +6,8 @@ import secrets
 import pytest
 from django.urls import reverse
 
-from surveys import services
 from surveys.models import Answer, Response
+from surveys.responses import services
 from tests.conftest import login, wait_for
 from tests.factories import make_survey
 

@@ -8,7 +8,7 @@ import pytest
 
 from cxaudit.accounts.models import Location
 from surveys.models import Survey
-from surveys.services import record_response
+from surveys.responses.services import record_response
 from tests.factories import make_standard, make_survey, make_wave
 
 

@@ -26,7 +26,7 @@ import datetime as dt
 
 from cxaudit.accounts.models import Location
 from cxaudit.journeys.models import Touchpoint
-from surveys.services import record_response
+from surveys.responses.services import record_response
 from tests.factories import make_standard, make_survey, make_wave
 
 

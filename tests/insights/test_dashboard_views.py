@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cxaudit.accounts.models import Location, Membership
 from surveys.models import Survey
-from surveys.services import record_response
+from surveys.responses.services import record_response
 from tests.factories import make_standard, make_survey, make_wave
 
 

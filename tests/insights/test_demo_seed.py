@@ -11,8 +11,8 @@ from cxaudit.accounts.models import Location, Membership, User
 from cxaudit.insights.demo import seed_demo
 from cxaudit.insights.gaps import analyse_gaps
 from cxaudit.journeys import demo as journeys_demo
-from surveys import selfassess
 from surveys.models import Answer, Response, SelfAssessmentRound, Survey
+from surveys.selfassess import services as selfassess
 
 pytestmark = pytest.mark.django_db
 
@@ -108,15 +108,15 @@ def test_demo_responses_are_stored_exactly_as_record_response_stores_them():
     import random
     import uuid
 
-    from cxaudit.insights.demo import _uuid
+    from cxaudit.insights.demo import demo_uuid
     from cxaudit.insights.demo.definitions import CUSTOMER_CODE
     from cxaudit.insights.demo.profile import customer_answers
-    from surveys.services import record_response
+    from surveys.responses.services import record_response
 
     org, _ = accounts_demo.seed()
     journeys_demo.seed_demo(org)
     seed_demo(org)
-    seeded = Response.objects.get(client_id=_uuid("customer", "2026 Q2", "HBS", 0))
+    seeded = Response.objects.get(client_id=demo_uuid("customer", "2026 Q2", "HBS", 0))
     raw = customer_answers(random.Random("customer:2026 Q2:HBS:0"), "station", "HBS", "2026 Q2")
     again = record_response(
         survey=Survey.objects.for_org(org).published().get(code=CUSTOMER_CODE),

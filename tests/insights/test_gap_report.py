@@ -16,7 +16,7 @@ from cxaudit.accounts.models import Membership
 from cxaudit.insights.gaps import analyse_gaps
 from cxaudit.insights.gaps.report import CSV_COLUMNS, build_gap_report
 from surveys.models import Survey
-from surveys.services import record_response
+from surveys.responses.services import record_response
 from tests.factories import make_standard, make_survey
 
 PERSPECTIVE_KEYS = {"n", "mean", "mean_100", "ci", "agree", "agree_ci"}

@@ -127,7 +127,7 @@ def test_query_count_constant(lg, org, program_admin, django_assert_max_num_quer
     for i in range(5):
         loc = Location.objects.create(organization=org, code=f"N{i}", name=f"New {i}")
         from surveys.models import Survey
-        from surveys.services import record_response
+        from surveys.responses.services import record_response
 
         survey = Survey.objects.get(code="lg")
         for answer in ("yes", "no"):

@@ -13,7 +13,7 @@ from cxaudit.insights import scorecards
 from cxaudit.insights.gaps import analyse_gaps
 from cxaudit.insights.views_heatmap import top_gaps
 from surveys.models import Survey
-from surveys.services import record_response
+from surveys.responses.services import record_response
 from tests.insights.heatmap_data import build_heat, build_league
 
 A = pytest.approx

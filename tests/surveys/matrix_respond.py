@@ -4,8 +4,8 @@
 from django.core.files.base import ContentFile
 
 from cxaudit.accounts.permissions import Cap
-from surveys import services
 from surveys.models import Evidence, Question, Response, Survey
+from surveys.responses import services
 from tests.factories import make_survey
 from tests.matrix_row import Row
 

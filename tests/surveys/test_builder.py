@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
-from surveys import builder, services
-from surveys.builder import QuestionData, SectionData
 from surveys.models import Question, Response, Section, Survey
+from surveys.questionnaire import services as builder
+from surveys.questionnaire.services import QuestionData, SectionData
+from surveys.responses import services
 from tests.factories import make_standard
 
 pytestmark = pytest.mark.django_db
@@ -316,7 +317,7 @@ def test_new_version_copies_everything(org, draft):
     )
     builder.publish_survey(survey=draft)
     v2 = builder.start_new_version(survey=draft)
-    from surveys.definition import survey_to_definition
+    from surveys.questionnaire.definition import survey_to_definition
 
     assert survey_to_definition(v2) == survey_to_definition(draft)
     with pytest.raises(InvalidTransition, match="already a draft"):

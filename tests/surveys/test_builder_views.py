@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from surveys import builder
-from surveys.builder import QuestionData, SectionData
 from surveys.models import Question, Survey
+from surveys.questionnaire import services as builder
+from surveys.questionnaire.services import QuestionData, SectionData
 from tests.factories import make_standard
 from tests.surveys.definition_example import example, example_standards
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from cxaudit.errors import ValidationFailed
-from surveys import definition
 from surveys.models import Question, Survey
 from surveys.question_types import QuestionType
+from surveys.questionnaire import definition
 from tests.factories import make_survey
 from tests.surveys.definition_example import example, example_standards
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxaudit.journeys.models import Standard
-from surveys import definition
+from surveys.questionnaire import definition
 from tests.factories import make_standard
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from surveys import services
 from surveys.models import Evidence
+from surveys.responses import services
 from tests.factories import make_survey
 
 GPS = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 30.0)}
@@ -103,7 +103,7 @@ def test_25_mb_upload_gets_a_clear_error(org, shopper, draft):
 
 def test_size_limit_is_checked_by_the_service_too(org, draft, settings):
     settings.CXAUDIT_EVIDENCE_MAX_BYTES = 100
-    from surveys.evidence import EvidenceRejected
+    from surveys.responses.evidence import EvidenceRejected
 
     with pytest.raises(EvidenceRejected, match="too large"):
         services.attach_evidence(

@@ -16,7 +16,7 @@ from cxaudit.accounts import demo as accounts_demo
 from cxaudit.insights.demo import seed_demo
 from cxaudit.journeys import demo as journeys_demo
 from surveys.models import Answer, Survey
-from surveys.services import mark_pairs, record_response
+from surveys.responses.services import mark_pairs, record_response
 from tests.factories import make_standard, make_survey, make_wave
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_mark_pairs_skips_answers_without_a_value_and_other_sources(setup):
 def test_csv_import_stores_pairs(setup):
     from django.core.files.base import ContentFile
 
-    from surveys.imports import create_import, run_import
+    from surveys.imports.services import create_import, run_import
 
     where = f"{setup['loc'].code},{setup['wave'].name}"
     text = (

@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxaudit.errors import ValidationFailed
-from surveys.forms_respond import raw_from_post
 from surveys.models import Question, Section, Survey
+from surveys.questionnaire.structure import Structure
+from surveys.responses.forms import raw_from_post
+from surveys.responses.services import clean_submission
 from surveys.scoring import SectionSpec, SurveyScoringRules
-from surveys.services import Structure, clean_submission
 
 QUESTIONS = [
     ("yn", "yes_no", {}),
@@ -86,7 +87,7 @@ def test_any_posted_values_clean_or_fail_with_messages(posted):
 
 def _render(raw):
     fields = []
-    from surveys.forms_respond import build_field
+    from surveys.responses.forms import build_field
 
     for code, q in STRUCTURE.questions.items():
         fields.append(build_field(q, raw.get(code), "err"))

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from surveys import imports
+from surveys.imports import services as imports
+from surveys.imports.tasks import run_response_import
 from surveys.models import Answer, Response, ResponseImport
-from surveys.tasks import run_response_import
 from tests.conftest import start_worker, wait_for
 from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
     GOOD_ROWS,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from surveys import imports
+from surveys.imports import services as imports
 from surveys.models import ResponseImport
+from tests.conftest import SentTask
 from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
     GOOD_ROWS,
     HEADER,
@@ -28,7 +29,7 @@ def url(name, org, **kw):
 
 
 def test_upload_creates_a_pending_import_queued_after_commit(
-    org, survey, reviewer, client, django_capture_on_commit_callbacks
+    org, survey, reviewer, client, django_capture_on_commit_callbacks, sent_tasks
 ):
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -42,6 +43,9 @@ def test_upload_creates_a_pending_import_queued_after_commit(
     assert imp.status == "pending" and imp.uploaded_by == reviewer
     assert imp.original_name == "history.csv"
     assert len(callbacks) == 1  # the task is sent only once the import row is committed
+    assert sent_tasks == []
+    callbacks[0]()
+    assert sent_tasks == [SentTask("surveys.run_response_import", [imp.pk], {})]
     page = client.get(response["Location"]).content.decode()
     assert "import_progress.js" in page and "data-status-url" in page
     assert "Refresh" in page  # works without JavaScript

@@ -8,10 +8,12 @@ from django.db import connections
 from django.utils import timezone
 
 from cxaudit.errors import DomainError
-from surveys import imports
-from surveys.import_rows import MAX_BYTES
+from surveys.imports import services as imports
+from surveys.imports.rows import MAX_BYTES
 from surveys.models import Answer, Response, ResponseImport
-from surveys.services import record_response
+from surveys.questionnaire.structure import load_structure
+from surveys.responses.services import record_response
+from tests.conftest import SentTask
 from tests.surveys.import_helpers import (  # noqa: F401 (media_root is a fixture)
     GOOD_ROWS,
     HEADER,
@@ -285,7 +287,7 @@ def test_a_worker_that_lost_its_lease_writes_nothing(org, survey):
     with pytest.raises(imports.LeaseLost):
         imports._write(
             claimed,
-            imports.load_structure(claimed.survey),
+            load_structure(claimed.survey),
             imports._read(claimed),
             imports._Reporter(claimed, None),
         )
@@ -345,7 +347,9 @@ def test_progress_percent_runs_over_both_phases():
     assert imp.progress_percent == 100
 
 
-def test_sweeper_requeues_dead_workers_jobs_and_fails_repeated_crashes(org, survey):
+def test_sweeper_requeues_dead_workers_jobs_and_fails_repeated_crashes(
+    org, survey, django_capture_on_commit_callbacks, sent_tasks
+):
     old = timezone.now() - imports.STALE_AFTER * 2
     make = lambda **kw: ResponseImport.objects.create(  # noqa: E731
         organization=org, survey=survey, file="imports/x.csv", heartbeat_at=old, **kw
@@ -355,7 +359,11 @@ def test_sweeper_requeues_dead_workers_jobs_and_fails_repeated_crashes(org, surv
     crashing = make(status="running", attempt=imports.MAX_ATTEMPTS)
     fresh = make(status="running", attempt=1)
     ResponseImport.objects.filter(pk=fresh.pk).update(heartbeat_at=timezone.now())
-    assert sorted(imports.requeue_stalled_imports()) == sorted([dead.pk, lost.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sorted(imports.requeue_stalled_imports()) == sorted([dead.pk, lost.pk])
+    assert sorted(sent_tasks, key=lambda t: t.args) == [
+        SentTask("surveys.run_response_import", [pk], {}) for pk in sorted([dead.pk, lost.pk])
+    ]
     dead.refresh_from_db(), crashing.refresh_from_db(), fresh.refresh_from_db()
     assert dead.status == "pending" and fresh.status == "running"
     assert crashing.status == "failed" and "stopped 3 times" in crashing.errors[0]["reason"]
@@ -377,16 +385,18 @@ def test_progress_is_visible_to_other_connections_while_writing(org, survey, mon
         enqueue=False,
     )
     observer = connections.create_connection("default")
+    imports_table = observer.ops.quote_name(ResponseImport._meta.db_table)
+    responses_table = observer.ops.quote_name(Response._meta.db_table)
     seen = []
 
     def look(phase, done, total):
         with observer.cursor() as cursor:
             cursor.execute(
-                "SELECT phase, processed_rows, status FROM surveys_responseimport WHERE id = %s",
+                f"SELECT phase, processed_rows, status FROM {imports_table} WHERE id = %s",  # noqa: S608
                 [imp.pk],
             )
             seen.append((phase, done, cursor.fetchone()))
-            cursor.execute("SELECT count(*) FROM surveys_response")
+            cursor.execute(f"SELECT count(*) FROM {responses_table}")  # noqa: S608
             seen[-1] += cursor.fetchone()
 
     try:

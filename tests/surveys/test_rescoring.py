@@ -9,9 +9,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys import rescoring, services
 from surveys.models import Answer, Response, Survey
 from surveys.question_types import COMPARATORS, QuestionType
+from surveys.questionnaire import services as questionnaire
+from surveys.questionnaire.structure import load_structure
+from surveys.responses import rescoring, services
+from tests.conftest import SentTask
 from tests.factories import make_survey, make_wave
 
 T = QuestionType
@@ -25,7 +28,7 @@ def stored(response: Response) -> dict[str, Any]:
 
 def expected(response: Response) -> dict[str, Any]:
     """What the reference path stores for this response under the survey's current rules."""
-    structure = services.load_structure(Survey.objects.get(pk=response.survey_id))
+    structure = load_structure(Survey.objects.get(pk=response.survey_id))
     return services.stored_score(services.explain_response(response, structure))
 
 
@@ -395,25 +398,30 @@ def test_bulk_rescore_equals_reference_on_random_surveys(org, case):
 
 @pytest.mark.django_db
 def test_change_scoring_rules_saves_the_rule_and_queues_a_rescore_after_commit(
-    survey, program_admin, django_capture_on_commit_callbacks
+    survey, program_admin, django_capture_on_commit_callbacks, sent_tasks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        request = services.change_scoring_rules(
+        request = questionnaire.change_scoring_rules(
             survey=survey, actor=program_admin, na_policy="count_as_fail", bonus_cap=True
         )
     assert request.changed == ("na_policy",) and request.survey_id == survey.pk
     assert len(callbacks) == 1  # the task is sent only once the change is committed
+    assert sent_tasks == []
+    callbacks[0]()
+    assert sent_tasks == [SentTask("surveys.rescore_survey", [survey.pk, None], {})]
     survey.refresh_from_db()
     assert survey.na_policy == "count_as_fail"
 
 
 @pytest.mark.django_db
-def test_unchanged_rules_queue_nothing(survey, program_admin, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        request = services.change_scoring_rules(
+def test_unchanged_rules_queue_nothing(
+    survey, program_admin, django_capture_on_commit_callbacks, sent_tasks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        request = questionnaire.change_scoring_rules(
             survey=survey, actor=program_admin, na_policy=survey.na_policy
         )
-    assert request.changed == () and callbacks == []
+    assert request.changed == () and callbacks == [] and sent_tasks == []
 
 
 @pytest.mark.django_db
@@ -421,7 +429,7 @@ def test_invalid_rules_are_refused(survey, program_admin):
     from cxaudit.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as exc:
-        services.change_scoring_rules(
+        questionnaire.change_scoring_rules(
             survey=survey, actor=program_admin, na_policy="maybe", critical_scope="shop"
         )
     assert [field for field, _ in exc.value.errors] == ["na_policy", "critical_scope"]

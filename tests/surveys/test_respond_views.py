@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from surveys import services
 from surveys.models import Answer, Response
+from surveys.responses import services
 from tests.factories import make_survey
 
 ALL_TYPES = [

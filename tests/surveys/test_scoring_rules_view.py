@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from surveys.models import Survey
-from surveys.tasks import rescore_survey
+from surveys.responses.tasks import rescore_survey
+from tests.conftest import SentTask
 from tests.surveys.test_tasks import build, reference, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_published_survey_links_to_its_scoring_rules(org, admin_client_org):
 
 
 def test_changing_a_rule_queues_a_rescore_that_applies_it(
-    org, admin_client_org, django_capture_on_commit_callbacks
+    org, admin_client_org, django_capture_on_commit_callbacks, sent_tasks
 ):
     survey, responses = build(org)
     before = [fields for fields, _ in snapshot(responses)]
@@ -39,6 +40,8 @@ def test_changing_a_rule_queues_a_rescore_that_applies_it(
     assert r.redirect_chain[-1][0] == url("survey_detail", org, pk=survey.pk)
     assert "Re-scoring 3 responses in the background" in r.content.decode()
     assert len(callbacks) == 1  # the task goes to the queue once the change is committed
+    callbacks[0]()
+    assert sent_tasks == [SentTask("surveys.rescore_survey", [survey.pk, None], {})]
     survey.refresh_from_db()
     assert (survey.na_policy, survey.critical_scope) == ("count_as_pass", "form")
     # What the queued task does (a real worker runs it in test_tasks).
@@ -48,15 +51,15 @@ def test_changing_a_rule_queues_a_rescore_that_applies_it(
 
 
 def test_unchanged_rules_say_so_and_queue_nothing(
-    org, admin_client_org, django_capture_on_commit_callbacks
+    org, admin_client_org, django_capture_on_commit_callbacks, sent_tasks
 ):
     survey, _ = build(org)
     data = {"na_policy": survey.na_policy, "critical_scope": survey.critical_scope}
     if survey.bonus_cap:
         data["bonus_cap"] = "on"
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         r = admin_client_org.post(url("survey_scoring", org, pk=survey.pk), data, follow=True)
-    assert "unchanged" in r.content.decode() and callbacks == []
+    assert "unchanged" in r.content.decode() and callbacks == [] and sent_tasks == []
 
 
 def test_an_invalid_rule_is_named_and_nothing_changes(org, admin_client_org):

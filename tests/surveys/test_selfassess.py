@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from cxaudit.accounts.models import Location, Membership
 from cxaudit.errors import DomainError
-from surveys import selfassess
 from surveys.models import Response, SelfAssessmentRound, Source, Survey
+from surveys.selfassess import services as selfassess
 from tests.factories import make_survey, make_wave
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_start_uses_the_newly_published_version(round, manager, org, self_survey
 
 
 def test_submitted_self_assessment_is_listed_as_submitted(round, manager, org):
-    from surveys import services
+    from surveys.responses import services
 
     response = selfassess.start_self_assessment(round=round, user=manager, location=None)
     services.submit_form(response=response, raw_answers={"fast": "4"})

@@ -5,8 +5,9 @@ import uuid
 import pytest
 
 from cxaudit.errors import DomainError, ValidationFailed
-from surveys import services
 from surveys.models import Answer, Response
+from surveys.questionnaire.structure import load_structure
+from surveys.responses import services
 from tests.factories import make_standard, make_survey, make_wave
 
 
@@ -177,11 +178,11 @@ def test_rescore_applies_changed_rules(survey):
     assert r.score_earned == 0.0  # the section is knocked out
     survey.critical_scope = "form"
     survey.save()
-    structure = services.load_structure(survey)
+    structure = load_structure(survey)
     assert services.rescore_responses(responses=[r], structure=structure) == 1
     r.refresh_from_db()
     assert r.knocked_out and r.score_percent == 0.0
     survey.questions.filter(code="polite").update(critical=False)
-    services.rescore_responses(responses=[r], structure=services.load_structure(survey))
+    services.rescore_responses(responses=[r], structure=load_structure(survey))
     r.refresh_from_db()
     assert (r.score_earned, r.score_possible, r.knocked_out) == (1.0, 2.0, False)

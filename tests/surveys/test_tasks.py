@@ -2,9 +2,11 @@
 
 import pytest
 
-from surveys import services
 from surveys.models import Response
-from surveys.tasks import rescore_survey
+from surveys.questionnaire import services as questionnaire
+from surveys.questionnaire.structure import load_structure
+from surveys.responses import services
+from surveys.responses.tasks import rescore_survey
 from tests.conftest import wait_for
 from tests.factories import make_survey, make_wave
 
@@ -42,7 +44,7 @@ def snapshot(responses):
 
 
 def reference(survey, responses):
-    structure = services.load_structure(survey)
+    structure = load_structure(survey)
     return [services.stored_score(services.explain_response(r, structure)) for r in responses]
 
 
@@ -70,7 +72,7 @@ def test_task_for_a_missing_survey_or_wave_does_nothing(org, other_org):
 def test_rule_change_is_rescored_by_a_real_worker(celery_worker, org, program_admin):
     survey, responses = build(org)
     before = snapshot(responses)
-    request = services.change_scoring_rules(
+    request = questionnaire.change_scoring_rules(
         survey=survey, actor=program_admin, na_policy="count_as_pass", critical_scope="form"
     )
     assert request.changed == ("na_policy", "critical_scope")

@@ -7,9 +7,10 @@ self-assessment round, made to show the classic picture (docs/self-assessments.m
 * empathy on the phone at the Leeds contact centre improved between 2026 Q2 and Q3, so its
   SERVQUAL gap (perception - expectation) narrowed.
 
-Everything goes through the survey definition import and surveys.services.record_response,
-so scores and answer columns are exactly what the engine stores. Answers are drawn from a
-random.Random seeded per response, with fixed client ids: a second run changes nothing.
+Everything goes through the survey definition import and
+surveys.responses.services.record_response, so scores and answer columns are exactly what the
+engine stores. Answers are drawn from a random.Random seeded per response, with fixed client ids:
+a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -26,18 +27,13 @@ from django.utils import timezone
 from cxaudit.accounts.demo import DEMO_PASSWORD
 from cxaudit.accounts.models import Location, Membership, Organization, Role, User
 from cxaudit.journeys.models import Wave
-from surveys import selfassess
-from surveys.builder import publish_survey
-from surveys.definition import import_definition
 from surveys.models import Answer, Response, SelfAssessmentRound, Source, Survey
+from surveys.questionnaire.definition import import_definition
+from surveys.questionnaire.services import publish_survey
+from surveys.questionnaire.structure import Structure, load_structure
+from surveys.responses.services import answer_rows, clean_submission, store_score
 from surveys.scoring import score_response
-from surveys.services import (
-    Structure,
-    _answer_rows,
-    _store_score,
-    clean_submission,
-    load_structure,
-)
+from surveys.selfassess import services as selfassess
 
 from . import definitions
 from .profile import (
@@ -63,7 +59,8 @@ EXTRA_MANAGERS = [
 ]
 
 
-def _uuid(*parts: Any) -> uuid.UUID:
+def demo_uuid(*parts: Any) -> uuid.UUID:
+    """The fixed client id of a demo response, from what identifies it (so a re-run skips it)."""
     return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
 
 
@@ -110,8 +107,8 @@ def _record(
     source: str,
 ) -> int:
     """Write the responses not written yet in bulk, cleaned, scored and turned into answer
-    rows by the same functions as surveys.services.record_response (as the CSV import does:
-    one record_response per response would take most of the seed's time)."""
+    rows by the same functions as surveys.responses.services.record_response (as the CSV import
+    does: one record_response per response would take most of the seed's time)."""
     survey = structure.survey
     batch: list[tuple[Response, Any]] = []
     for client_id, fields in todo:
@@ -130,11 +127,11 @@ def _record(
         score = score_response(
             structure.rules, structure.sections, submission.answers, submission.visible
         )
-        _store_score(response, score)
+        store_score(response, score)
         batch.append((response, submission))
     Response.objects.bulk_create([response for response, _ in batch])
     Answer.objects.bulk_create(
-        [a for response, sub in batch for a in _answer_rows(response, structure, sub)],
+        [a for response, sub in batch for a in answer_rows(response, structure, sub)],
         batch_size=5000,
     )
     return len(batch)
@@ -189,7 +186,7 @@ def seed_demo(org: Organization) -> None:
                     key = ("customer", wave_name, code, i)
                     rng = random.Random(":".join(map(str, key)))
                     yield (
-                        _uuid(*key),
+                        demo_uuid(*key),
                         {
                             "raw_answers": customer_answers(rng, CHANNEL_OF[code], code, wave_name),
                             "location": locations[code],
@@ -206,7 +203,7 @@ def seed_demo(org: Organization) -> None:
                     key = ("shop", wave_name, code, i)
                     rng = random.Random(":".join(map(str, key)))
                     yield (
-                        _uuid(*key),
+                        demo_uuid(*key),
                         {
                             "raw_answers": shop_answers(rng, code, wave_name),
                             "location": locations[code],

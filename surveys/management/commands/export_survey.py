@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from surveys.definition import export_json
 from surveys.models import Survey
+from surveys.questionnaire.definition import export_json
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cxaudit.accounts.models import Organization
 from cxaudit.errors import DomainError
-from surveys import imports
+from surveys.imports import services as imports
 from surveys.models import ResponseImport
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cxaudit.accounts.models import Organization
 from cxaudit.errors import DomainError, ValidationFailed
-from surveys.definition import import_definition
+from surveys.questionnaire.definition import import_definition
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cxaudit.journeys.models import Wave
-from surveys import rescoring
 from surveys.models import Survey
+from surveys.responses import rescoring
 
 
 class Command(BaseCommand):

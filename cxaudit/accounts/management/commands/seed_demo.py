@@ -1,17 +1,26 @@
 import importlib
+from collections.abc import Iterator
+from types import ModuleType
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from cxaudit.accounts import demo
 
-# Each app that has demo data adds a module with `seed_demo(org)` here, in dependency order.
-EXTENSIONS = [
-    "cxaudit.journeys.demo",
-    "surveys.demo",
-    "shoppers.demo",
-    "cxaudit.insights.demo",
-]
+
+def demo_modules() -> Iterator[ModuleType]:
+    """Each installed app's `demo` module, in INSTALLED_APPS order (an app after those it
+    depends on), except this app's own: it is the base that creates the organisation. An app
+    adds demo data by giving itself a `demo` module with `seed_demo(org)`; nothing here names
+    it."""
+    for app_config in apps.get_app_configs():
+        if not module_has_submodule(app_config.module, "demo"):
+            continue
+        module = importlib.import_module(f"{app_config.name}.demo")
+        if module is not demo:
+            yield module
 
 
 class Command(BaseCommand):
@@ -20,13 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             org, logins = demo.seed()
-            for name in EXTENSIONS:
-                try:
-                    module = importlib.import_module(name)
-                except ModuleNotFoundError as exc:
-                    if exc.name != name:
-                        raise
-                    continue
+            for module in demo_modules():
                 module.seed_demo(org)
         self.stdout.write(self.style.SUCCESS(f"Demo organisation ready: {org.name} ({org.slug})"))
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")

@@ -37,12 +37,20 @@ def registered_task(task_name: str) -> Task:
 
 
 def _send(task_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    send_now(task_name, *args, **kwargs)
+
+
+def send_now(task_name: str, *args: Any, **kwargs: Any) -> bool:
+    """Send the task now (outside any transaction: sweepers, tasks chaining the next batch);
+    returns False, after logging, when the broker cannot take it."""
     if app.conf.task_always_eager:
         # `make run` without Redis: run the task in-process, as .delay() does in eager mode
         # (send_task would ignore the setting and try the broker).
         registered_task(task_name).apply(args=args, kwargs=kwargs)
-        return
+        return True
     try:
         app.send_task(task_name, args=args, kwargs=kwargs)
     except (OperationalError, OSError):
-        logger.exception("could not queue task %s%r after commit", task_name, args)
+        logger.exception("could not queue task %s%r", task_name, args)
+        return False
+    return True

@@ -263,17 +263,6 @@ def celery_worker(redis_url, transactional_db, tmp_path, settings):
             conn.default_channel.queue_delete(queue)
 
 
-@pytest.fixture
-def published_tasks(monkeypatch):
-    """Tasks that code sends to the broker by name (the outbox's after-commit kicks), recorded
-    instead of published: for tests that check what would be queued without a worker."""
-    from cxaudit.celery import app
-
-    sent: list[tuple[str, list | None]] = []
-    monkeypatch.setattr(app, "send_task", lambda name, args=None, **kw: sent.append((name, args)))
-    return sent
-
-
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
     """Poll until `predicate()` is truthy; returns its value or fails the test."""
     deadline = time.monotonic() + timeout

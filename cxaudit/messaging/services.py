@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cxaudit.enqueue import enqueue_on_commit, send_now
 from cxaudit.errors import DomainError
 
 from . import registry
@@ -156,29 +157,6 @@ def queue_messages(messages: Iterable[NewMessage], *, batch_size: int = 1000) ->
     return len(rows)
 
 
-def enqueue_on_commit(task_name: str, *args: Any) -> None:
-    """Send a task by name once the current transaction commits. A broker that cannot be
-    reached only delays the work: the row is in the database and the sweeper finds it."""
-    transaction.on_commit(lambda: send_task(task_name, *args))
-
-
-def send_task(task_name: str, *args: Any) -> bool:
-    """Publish a task by name now; in eager mode (development without a broker) run it here.
-    Returns False, after logging, when the broker cannot be reached: the row is in the
-    database and the sweeper recovers the work."""
-    from cxaudit.celery import app
-
-    try:
-        if app.conf.task_always_eager:
-            app.tasks[task_name].apply(args=list(args))
-        else:
-            app.send_task(task_name, args=list(args))
-    except Exception:
-        log.warning("Could not queue %s%r; the outbox sweeper will pick it up", task_name, args)
-        return False
-    return True
-
-
 def deliver_due(*, limit: int | None = None, only: list[int] | None = None) -> Report:
     """Claim up to one batch of due messages (or just `only`) and send them."""
     cfg = OutboxSettings.load()
@@ -216,7 +194,7 @@ def sweep(*, wake: bool = True) -> SweepReport:
         )
         wanted = min(cfg.dispatchers, -(-due // cfg.batch_size)) - busy
         for _ in range(max(0, wanted)):
-            if not send_task("messaging.dispatch"):
+            if not send_now("messaging.dispatch"):
                 break  # broker down: the next sweep tries again
             woken += 1
     return SweepReport(requeued=requeued, failed=failed, due=due, woken=woken)

@@ -6,6 +6,7 @@ from cxaudit.accounts.models import Location, Membership, Organization, Role, Us
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.messaging.models import Message, State
 from cxaudit.messaging.services import deliver_due
+from tests.conftest import SentTask
 
 GOOD_CSV = """code,name,kind,region,address
 KGX,Kingsbridge Central,branch,North,1 Station Approach
@@ -64,16 +65,16 @@ def test_import_locations_rejects_missing_columns_and_non_utf8(org):
 
 @pytest.mark.django_db
 def test_add_member_creates_user_and_emails_a_password_link(
-    org, mailoutbox, published_tasks, django_capture_on_commit_callbacks
+    org, mailoutbox, sent_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         m = services.add_member(organization=org, email="New@Person.test", role=Role.SHOPPER)
         # The outbox row is part of the membership's transaction; nothing is sent yet.
         message = Message.objects.get(purpose="accounts.welcome", organization=org)
-        assert published_tasks == [] and mailoutbox == []
+        assert sent_tasks == [] and mailoutbox == []
     assert m.user.email == "new@person.test" and not m.user.has_usable_password()
     assert message.to_email == "new@person.test" and "token" not in str(message.context)
-    assert published_tasks == [("messaging.send_message", [message.pk])]
+    assert sent_tasks == [SentTask("messaging.send_message", [message.pk], {})]
     assert deliver_due().sent == 1
     assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
     assert mailoutbox[0].subject == "You have been added to Acme Rail on cxaudit"
@@ -81,7 +82,7 @@ def test_add_member_creates_user_and_emails_a_password_link(
 
 @pytest.mark.django_db
 def test_the_welcome_email_is_not_sent_once_the_person_chose_a_password(
-    org, mailoutbox, published_tasks
+    org, mailoutbox, sent_tasks
 ):
     m = services.add_member(organization=org, email="new@person.test", role=Role.SHOPPER)
     m.user.set_password("a-long-passphrase-77")
@@ -93,7 +94,7 @@ def test_the_welcome_email_is_not_sent_once_the_person_chose_a_password(
 
 
 @pytest.mark.django_db
-def test_the_welcome_subject_is_plain_text(mailoutbox, published_tasks):
+def test_the_welcome_subject_is_plain_text(mailoutbox, sent_tasks):
     org = Organization.objects.create(slug="smith-sons", name="Smith & Sons <Rail>")
     services.add_member(organization=org, email="new@person.test", role=Role.SHOPPER)
     deliver_due()

@@ -6,7 +6,7 @@ from django.urls import reverse
 from cxaudit.accounts.models import Location, Membership, Organization
 from cxaudit.messaging.models import Message
 from cxaudit.messaging.services import deliver_due
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SentTask
 
 
 def login_post(client: Client, email: str, password: str, **extra):
@@ -191,7 +191,7 @@ def test_healthz_answers(client):
 
 @pytest.mark.django_db
 def test_password_reset_is_delivered_over_smtp(
-    program_admin, smtp_sink, published_tasks, django_capture_on_commit_callbacks
+    program_admin, smtp_sink, sent_tasks, django_capture_on_commit_callbacks
 ):
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):
@@ -200,7 +200,7 @@ def test_password_reset_is_delivered_over_smtp(
     # Queued in the outbox (no token stored), sent by the outbox's sender.
     message = Message.objects.get(purpose="accounts.password_reset")
     assert "token" not in str(message.context) and message.organization is None
-    assert published_tasks == [("messaging.send_message", [message.pk])]
+    assert sent_tasks == [SentTask("messaging.send_message", [message.pk], {})]
     assert deliver_due().sent == 1
     (mail,) = smtp_sink.wait(1)
     assert mail["to"] == [program_admin.email]

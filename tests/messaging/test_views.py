@@ -27,7 +27,7 @@ def notice(org, key, to="pat@example.test", **extra):
 
 
 def test_the_outbox_lists_the_organisations_messages_with_state_and_error(
-    admin_client_org, org, other_org, published_tasks
+    admin_client_org, org, other_org, sent_tasks
 ):
     notice(org, "a", to="first@example.test")
     failed = notice(org, "b", to="gone@example.test")
@@ -52,7 +52,7 @@ def test_the_outbox_lists_the_organisations_messages_with_state_and_error(
         ({"purpose": NOTICE}, "first@", "nobody"),
     ],
 )
-def test_the_outbox_filters(admin_client_org, org, published_tasks, query, shown, hidden):
+def test_the_outbox_filters(admin_client_org, org, sent_tasks, query, shown, hidden):
     notice(org, "a", to="first@example.test")
     Message.objects.filter(pk=notice(org, "b", to="gone@example.test").pk).update(
         state=State.FAILED
@@ -61,7 +61,7 @@ def test_the_outbox_filters(admin_client_org, org, published_tasks, query, shown
     assert shown in body.content.decode() and hidden not in body.content.decode()
 
 
-def test_the_outbox_filters_by_date(admin_client_org, org, published_tasks):
+def test_the_outbox_filters_by_date(admin_client_org, org, sent_tasks):
     old = notice(org, "old", to="old@example.test")
     Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
     notice(org, "new", to="new@example.test")
@@ -88,7 +88,7 @@ def test_the_outbox_empty_state(admin_client_org, org):
 
 
 def test_the_outbox_list_runs_a_constant_number_of_queries(
-    admin_client_org, org, published_tasks, django_assert_max_num_queries
+    admin_client_org, org, sent_tasks, django_assert_max_num_queries
 ):
     for i in range(60):
         notice(org, f"k{i}")
@@ -97,10 +97,10 @@ def test_the_outbox_list_runs_a_constant_number_of_queries(
         assert admin_client_org.get(url).status_code == 200
 
 
-def test_retry_now_queues_a_failed_message_again(admin_client_org, org, published_tasks):
+def test_retry_now_queues_a_failed_message_again(admin_client_org, org, sent_tasks):
     message = notice(org, "a")
     Message.objects.filter(pk=message.pk).update(state=State.FAILED, last_error="550 no")
-    published_tasks.clear()
+    sent_tasks.clear()
     url = reverse("accounts:outbox_retry", args=[org.slug, message.pk])
     response = admin_client_org.post(url, follow=True)
     assert b"is queued again" in response.content
@@ -111,9 +111,7 @@ def test_retry_now_queues_a_failed_message_again(admin_client_org, org, publishe
     assert b"Nothing to retry" in response.content
 
 
-def test_the_detail_page_shows_the_error_of_a_failed_message(
-    admin_client_org, org, published_tasks
-):
+def test_the_detail_page_shows_the_error_of_a_failed_message(admin_client_org, org, sent_tasks):
     message = notice(org, "a")
     Message.objects.filter(pk=message.pk).update(state=State.FAILED, last_error="550 No such user")
     body = admin_client_org.get(
@@ -122,9 +120,7 @@ def test_the_detail_page_shows_the_error_of_a_failed_message(
     assert "550 No such user" in body and "Retry now" in body
 
 
-def test_another_organisations_message_is_not_found(
-    admin_client_org, org, other_org, published_tasks
-):
+def test_another_organisations_message_is_not_found(admin_client_org, org, other_org, sent_tasks):
     theirs = notice(other_org, "theirs")
     for name, method in [("accounts:outbox_detail", "get"), ("accounts:outbox_retry", "post")]:
         url = reverse(name, args=[org.slug, theirs.pk])
@@ -134,7 +130,7 @@ def test_another_organisations_message_is_not_found(
 # --- the development mailbox -----------------------------------------------------------------
 
 
-def test_the_mailbox_is_not_there_without_debug(client, org, published_tasks):
+def test_the_mailbox_is_not_there_without_debug(client, org, sent_tasks):
     message = notice(org, "a")
     for url in [
         reverse("messaging:mailbox"),
@@ -145,7 +141,7 @@ def test_the_mailbox_is_not_there_without_debug(client, org, published_tasks):
 
 
 def test_the_mailbox_shows_what_was_sent_with_clickable_links(
-    settings, org, published_tasks, mailoutbox
+    settings, org, sent_tasks, mailoutbox
 ):
     settings.DEBUG = True
     message = notice(org, "a", subject="Your <visit>", link="https://example.test/go?a=1&b=2")

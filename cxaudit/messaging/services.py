@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,9 +25,6 @@ from . import registry
 from .conf import OutboxSettings
 from .delivery import Report, deliver
 from .models import Message, State
-
-if TYPE_CHECKING:
-    from cxaudit.accounts.models import Organization
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +91,7 @@ def queue_message(
     to_email: str,
     context: dict[str, Any] | None = None,
     to_name: str = "",
-    organization: Organization | None = None,
+    organization: Any = None,  # an accounts.Organization (the outbox imports no app above it)
     from_email: str = "",
     due_at: datetime | None = None,
 ) -> Message:

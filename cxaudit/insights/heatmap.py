@@ -1,5 +1,6 @@
 """The journey heatmap's colour scale: each touchpoint takes the colour of its largest
-significant gap (any of the five gaps, in 0-100 points).
+significant gap (any of the five gaps on the 0-100 scale; the share gaps are shown in the
+drill-down, not coloured).
 
     grey   (gap-none)  no data, or no gap could be tested on a large enough sample
     green  (gap-good)  gaps were tested and none is significant
@@ -13,17 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .gaps import GAPS, Gap, GapRow
+from .gaps import Gap, GapRow
+from .gaps.engine import MEAN_GAPS
+from .vocabulary import GAP_LABELS
 
 LARGE_GAP = 15.0  # points on the 0-100 scale
 
-GAP_NAMES = {
-    "self_vs_perceived": "Self vs perceived",
-    "perceived_vs_expected": "Perceived vs expected",
-    "knowledge": "Knowledge gap",
-    "delivery": "Delivery vs target",
-    "communication": "Promise kept",
-}
+# The heatmap colours by the five gaps on the 0-100 scale; share gaps are in the drill-down.
+GAP_NAMES = {name: GAP_LABELS[name] for name in MEAN_GAPS}
 
 LEGEND = (
     ("gap-bad", f"Large gap: a significant gap of {LARGE_GAP:.0f} points or more"),
@@ -47,7 +45,7 @@ def largest_significant(row: GapRow) -> tuple[str, Gap] | None:
     tested on small samples (stats.SMALL_SAMPLE_N) do not count."""
     found = [
         (name, g)
-        for name, g in ((n, row.gaps[n]) for n in GAPS)
+        for name, g in ((n, row.gaps[n]) for n in MEAN_GAPS)
         if g.significant and not g.small_sample and g.diff_100 is not None
     ]
     return max(found, key=lambda item: abs(item[1].diff_100), default=None)
@@ -67,7 +65,7 @@ def shade(row: GapRow | None) -> Shade:
         if gap.p is not None:
             title += f" (p = {gap.p:.3f})"
         return Shade(css, label, title, name, gap)
-    tested = [row.gaps[n] for n in GAPS if row.gaps[n].significant is not None]
+    tested = [row.gaps[n] for n in MEAN_GAPS if row.gaps[n].significant is not None]
     if any(not g.small_sample for g in tested):
         return Shade("gap-good", "No significant gap", "no gap differs significantly from 0")
     n = sum(p.n for p in row.perspectives.values())

@@ -21,20 +21,8 @@ from .charts import Point, dot_chart, line_chart
 from .forms_dashboard import DashboardFilterForm, filter_data
 from .gaps import GAPS, PERSPECTIVES, Gap, GapAnalysis, GapRow, analyse_gaps
 from .gaps.analysis import MetricSet
+from .vocabulary import GAP_LABELS, PERSPECTIVE_LABELS
 
-GAP_LABELS = {
-    "self_vs_perceived": "Self vs perceived",
-    "perceived_vs_expected": "Perceived vs expected (gap 5)",
-    "knowledge": "Knowledge (gap 1)",
-    "delivery": "Delivery (gap 3)",
-    "communication": "Communication (gap 4)",
-}
-PERSPECTIVE_LABELS = {
-    "self": "Self",
-    "observed": "Observed",
-    "perceived": "Perceived",
-    "expected": "Expected",
-}
 RANKED_LIMIT = 30
 
 

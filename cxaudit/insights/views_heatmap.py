@@ -24,6 +24,7 @@ from surveys.question_types import QuestionType
 from . import scorecards
 from .gaps import GAPS, analyse_gaps
 from .heatmap import GAP_NAMES, LEGEND, shade
+from .vocabulary import GAP_LABELS
 
 ANSWERS_PER_PAGE = 25
 TEXT_TYPES = (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT)
@@ -185,7 +186,7 @@ def heatmap_touchpoint(request, pk):
         {
             "row": r,
             "shade": shade(r),
-            "gaps": [(GAP_NAMES[g], r.gaps[g]) for g in GAPS],
+            "gaps": [(GAP_LABELS[g], r.gaps[g]) for g in GAPS],
         }
         for r in rows
     ]

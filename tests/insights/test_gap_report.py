@@ -21,7 +21,15 @@ from tests.factories import make_standard, make_survey
 
 PERSPECTIVE_KEYS = {"n", "mean", "mean_100", "ci", "agree", "agree_ci"}
 GAP_KEYS = {"diff", "diff_100", "ci", "p", "significant", "small_sample"}
-GAP_NAMES = {"self_vs_perceived", "perceived_vs_expected", "knowledge", "delivery", "communication"}
+GAP_NAMES = {
+    "self_vs_perceived",
+    "perceived_vs_expected",
+    "knowledge",
+    "delivery",
+    "communication",
+    "self_vs_perceived_share",
+    "observed_vs_perceived_share",
+}
 
 
 def _check_group(entry):
@@ -66,8 +74,8 @@ def test_command_prints_csv(data, capsys):
     call_command("gap_report", "--org", "acme-rail", "--wave", "2026 Q3", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert list(rows[0]) == CSV_COLUMNS
-    # 2 standards and 1 dimension x (4 perspectives + 5 gaps)
-    assert len(rows) == 27
+    # 2 standards and 1 dimension x (4 perspectives + 5 mean gaps + 2 share gaps)
+    assert len(rows) == 33
     gap5 = next(
         r for r in rows if r["standard"] == "ANS" and r["measure"] == "perceived_vs_expected"
     )
@@ -157,3 +165,30 @@ def test_query_count_is_constant_as_data_grows(org, location):
 def test_report_query_count_is_asserted(data, django_assert_num_queries):
     with django_assert_num_queries(6):
         build_gap_report(organization=data["org"])
+
+
+def _doc_block(after: str, fence: str) -> str:
+    """The first fenced block of docs/formats.md after the line containing `after`."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
+    rest = text[text.index(after) :]
+    start = rest.index(f"```{fence}\n") + len(fence) + 4
+    return rest[start : rest.index("```", start)]
+
+
+@pytest.mark.django_db
+def test_the_documented_json_example_is_what_the_report_says(data):
+    documented = json.loads(_doc_block("A complete example (the dataset of", "json"))
+    report = json.loads(json.dumps(build_gap_report(organization=data["org"], wave=data["w1"])))
+    assert documented == report
+
+
+@pytest.mark.django_db
+def test_the_documented_csv_example_is_what_the_report_says(data):
+    out = io.StringIO()
+    call_command(
+        "gap_report", "--org", "acme-rail", "--wave", "2026 Q3", "--format", "csv", stdout=out
+    )
+    documented = _doc_block("Example (same dataset):", "csv")
+    assert out.getvalue() == documented

@@ -83,7 +83,7 @@ def test_league_by_gap(lg, org, program_admin):
     url = reverse("insights:league", args=[org.slug]) + "?gap=delivery"
     html = client_for(program_admin).get(url).content.decode()
     # Delivery gap at Q4: KGX 5 of 6 met (-16.7), MAN 1 of 4 met (-75.0): MAN first.
-    part = html.split("Ranked by gap: Delivery vs target", 1)[1]
+    part = html.split("Ranked by gap: Delivery (gap 3)", 1)[1]
     assert re.search(r"MAN.*?-75\.0.*?KGX.*?-16\.7", part, re.S)
     bad = reverse("insights:league", args=[org.slug]) + "?gap=nope"
     assert client_for(program_admin).get(bad).status_code == 404

@@ -77,8 +77,8 @@ def test_top_gaps_largest_first(org, location, program_admin):
     found = top_gaps(analysis.rows("standard"))
     assert [g["row"].standard.code for g in found] == ["RED", "AMB"]
     html = client_for(program_admin).get(card_url(org, "KGX")).content.decode()
-    assert "Large gap: Delivery vs target -33 pts" in html
-    assert html.index("RED") < html.index("Small gap: Delivery vs target -10 pts")
+    assert "Large gap: Delivery (gap 3) -33 pts" in html
+    assert html.index("RED") < html.index("Small gap: Delivery (gap 3) -10 pts")
 
 
 @pytest.mark.django_db

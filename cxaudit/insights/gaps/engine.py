@@ -11,7 +11,11 @@ the common 0-100 scale unless said otherwise:
 * knowledge (gap 1): management's expected - customers' expected, Welch;
 * delivery (gap 3): observed compliance share - the standard's compliance target, exact binomial;
 * communication (gap 4): observed compliance share - the promised 100 %, exact binomial, only
-  for standards with a promise.
+  for standards with a promise;
+* self_vs_perceived_share: share of managers agreeing - share of customers agreeing (the
+  "80 % of managers vs 45 % of customers" figure), pooled two-proportion z, Newcombe interval;
+* observed_vs_perceived_share: share of shopper visits complying - share of customers agreeing,
+  the same test.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from cxaudit.insights.stats import DiffEstimate, ProportionSummary, Summary
 from .queries import PairSums, Sums
 
 PERSPECTIVES = ("self", "observed", "perceived", "expected")
-GAPS = ("self_vs_perceived", "perceived_vs_expected", "knowledge", "delivery", "communication")
+MEAN_GAPS = ("self_vs_perceived", "perceived_vs_expected", "knowledge", "delivery", "communication")
+# Differences of shares agreeing (0-1, diff_100 in percentage points), tested as shares.
+SHARE_GAPS = ("self_vs_perceived_share", "observed_vs_perceived_share")
+GAPS = MEAN_GAPS + SHARE_GAPS
 NO_PROMISE = "no_promise"
 DEFAULT_DELIVERY_TARGET = 1.0  # every visit meets the standard, unless the standard says "%"
 PROMISED_SHARE = 1.0  # a promise made to customers holds every time
@@ -190,6 +197,18 @@ def compliance_gap(observed: Sums, target: float, *, alpha: float, small_n: int)
     return _share_gap(est)
 
 
+def share_gap(a: Sums, b: Sums, *, alpha: float, small_n: int) -> Gap:
+    """Share agreeing in a minus share agreeing in b: pooled two-proportion z test with the
+    Newcombe hybrid score interval (stats.two_proportion_test)."""
+    est = stats.two_proportion_test(
+        ProportionSummary(a.n_agree, a.k_agree),
+        ProportionSummary(b.n_agree, b.k_agree),
+        alpha=alpha,
+        small_n=small_n,
+    )
+    return _share_gap(est)
+
+
 def no_promise_gap(observed: Sums, *, small_n: int) -> Gap:
     """Gap 4 of a standard that promises nothing: nothing to compare with."""
     return Gap(
@@ -280,6 +299,8 @@ def compute(
             if bucket.has_promise
             else no_promise_gap(bucket.promised, small_n=small_n)
         ),
+        "self_vs_perceived_share": share_gap(s["self"], s["perceived"], **kw),
+        "observed_vs_perceived_share": share_gap(observed, s["perceived"], **kw),
     }
     mgmt = perspective(s["management_expected"], alpha=alpha, small_n=small_n)
     return GapSet(perspectives=views, gaps=gaps, management_expected=mgmt)

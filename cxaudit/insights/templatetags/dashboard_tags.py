@@ -47,3 +47,18 @@ def pvalue(p) -> str:
 def percent(x, digits: int = 0) -> str:
     """A share 0-1 as a percentage."""
     return f"{x * 100:.{int(digits)}f} %" if _known(x) else DASH
+
+
+@register.filter
+def method_label(name) -> str:
+    """A statistical method's identifier as words ("welch_t" → "Welch's t-test")."""
+    from cxaudit.insights.vocabulary import method_label as label
+
+    return label(name)
+
+
+@register.filter
+def method_help(name) -> str:
+    from cxaudit.insights.vocabulary import METHOD_HELP
+
+    return METHOD_HELP.get(name or "", "")

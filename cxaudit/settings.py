@@ -246,6 +246,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Done action items waiting for a closed wave's figures (a lost task, a late "done").
+        "insights.evaluate_closed_waves": {
+            "task": "insights.evaluate_closed_waves",
+            "schedule": 600.0,
+        },
+        # Due-in-three-days emails and daily overdue digests (idempotent per item or owner/day).
+        "insights.remind_action_owners": {
+            "task": "insights.remind_action_owners",
+            "schedule": 3600.0,
+        },
+    }
+)
+
 # The outbox (cxaudit.messaging): every email is a row, sent by claiming tasks.
 CXAUDIT_OUTBOX_BATCH = int(env("CXAUDIT_OUTBOX_BATCH", "100"))
 CXAUDIT_OUTBOX_RATE = float(env("CXAUDIT_OUTBOX_RATE", "0"))

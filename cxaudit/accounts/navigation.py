@@ -136,7 +136,18 @@ NAVIGATION: tuple[NavGroup, ...] = (
             ),
         ),
     ),
-    NavGroup("act", "Act", ()),
+    NavGroup(
+        "act",
+        "Act",
+        (
+            NavItem(
+                "Action plan",
+                "insights:action_list",
+                Cap.VIEW_INSIGHTS,
+                current=("insights:action_*",),
+            ),
+        ),
+    ),
     NavGroup(
         "administer",
         "Administer",

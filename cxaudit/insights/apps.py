@@ -5,3 +5,8 @@ class InsightsConfig(AppConfig):
     name = "cxaudit.insights"
     label = "insights"
     verbose_name = "Insights and gaps"
+
+    def ready(self) -> None:
+        from .actions import emails
+
+        emails.register()

@@ -1,0 +1,5 @@
+"""Models of insights, re-exported from their sub-packages (as surveys/models/ does)."""
+
+from .actions.models import ActionComment, ActionEvent, ActionItem
+
+__all__ = ["ActionComment", "ActionEvent", "ActionItem"]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .actions.urls import urlpatterns as action_urlpatterns
 from .urls_dashboard import dashboard_urlpatterns
 from .urls_heatmap import heatmap_urlpatterns
 
@@ -16,4 +17,5 @@ urlpatterns = [
     ),
     *dashboard_urlpatterns,
     *heatmap_urlpatterns,
+    *action_urlpatterns,
 ]

@@ -308,7 +308,7 @@ def standard_detail(request, pk: int):
             chart=perspective_chart(row, f"{standard.code} {standard.name}"),
             perspectives=[(PERSPECTIVE_LABELS[k], row.perspectives[k]) for k in PERSPECTIVES],
             management_expected=row.result.management_expected,
-            gaps=[(GAP_LABELS[k], row.gaps[k]) for k in GAPS],
+            gaps=[(GAP_LABELS[k], row.gaps[k], k) for k in GAPS],
             per_wave=per_wave,
             trends=gap_trends(per_wave),
         )

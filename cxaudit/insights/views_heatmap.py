@@ -186,7 +186,7 @@ def heatmap_touchpoint(request, pk):
         {
             "row": r,
             "shade": shade(r),
-            "gaps": [(GAP_LABELS[g], r.gaps[g]) for g in GAPS],
+            "gaps": [(GAP_LABELS[g], r.gaps[g], g) for g in GAPS],
         }
         for r in rows
     ]

@@ -18,6 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
 
 from .models import Journey, Stage, Standard, Touchpoint, Wave
@@ -555,5 +556,9 @@ def open_wave(*, wave: Wave) -> Wave:
 
 @transaction.atomic
 def close_wave(*, wave: Wave) -> Wave:
-    """Close an open wave: its period is over and its figures are final."""
-    return _set_wave_status(wave, to=Wave.Status.CLOSED, allowed_from={Wave.Status.OPEN})
+    """Close an open wave: its period is over and its figures are final. After commit, the
+    action items waiting for this wave's figures are evaluated (by the task's name: journeys
+    does not import insights)."""
+    closed = _set_wave_status(wave, to=Wave.Status.CLOSED, allowed_from={Wave.Status.OPEN})
+    enqueue_on_commit("insights.evaluate_actions", closed.pk)
+    return closed

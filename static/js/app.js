@@ -5,3 +5,8 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-action='print']")) {
+    window.print();
+  }
+});

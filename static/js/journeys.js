@@ -1,9 +1,4 @@
-// Journey pages: print button, and keep keyboard focus on the item that was just moved.
-document.addEventListener("click", (event) => {
-  if (event.target.closest("[data-action='print']")) {
-    window.print();
-  }
-});
+// Journey pages: keep keyboard focus on the item that was just moved (print buttons: app.js).
 
 // On "load" and after a tick: the browser's own move to the URL fragment runs before, and would
 // otherwise take the focus away again (a disabled fragment target blurs to the page).

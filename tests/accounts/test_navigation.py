@@ -25,15 +25,22 @@ from cxaudit.accounts.navigation import (
 
 SET_UP = ["Journeys", "Waves", "Surveys", "Locations"]
 ANALYSE = ["Dashboard", "Heatmap", "League"]
+ACT = ["Action plan"]
 EXPECTED = {
     "program_admin": {
         "Set up": SET_UP,
         "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
         "Analyse": ANALYSE,
+        "Act": ACT,
         "Administer": ["Members", "Settings", "Outbox"],
     },
-    "reviewer": {"Set up": SET_UP, "Collect": ["Imports"], "Analyse": ANALYSE},
-    "manager": {"Set up": SET_UP, "Collect": ["My self-assessments"], "Analyse": ANALYSE},
+    "reviewer": {"Set up": SET_UP, "Collect": ["Imports"], "Analyse": ANALYSE, "Act": ACT},
+    "manager": {
+        "Set up": SET_UP,
+        "Collect": ["My self-assessments"],
+        "Analyse": ANALYSE,
+        "Act": ACT,
+    },
 }
 
 
@@ -136,8 +143,8 @@ def test_groups_without_a_visible_item_are_not_rendered(reviewer, org):
     html = Client()
     html.force_login(reviewer)
     body = html.get(reverse("accounts:org_home", args=[org.slug])).content.decode()
-    # Act has no item yet; a reviewer may administer nothing.
-    assert 'id="nav-group-act"' not in body
+    # A reviewer may administer nothing.
+    assert 'id="nav-group-administer"' not in body
     assert 'id="nav-group-administer"' not in body
     assert ">Administer<" not in body
 
@@ -191,6 +198,7 @@ def test_without_an_organisation_only_the_django_admin_can_show(program_admin, o
         ("accounts:member_add", "Administer", "Members"),
         ("accounts:org_settings", "Administer", "Settings"),
         ("accounts:outbox_list", "Administer", "Outbox"),
+        ("insights:action_list", "Act", "Action plan"),
     ],
 )
 def test_the_current_page_has_aria_current_and_its_group_is_active(

@@ -17,6 +17,7 @@ GROUPS = {
     "Set up": ["Journeys", "Waves", "Surveys", "Locations"],
     "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
     "Analyse": ["Dashboard", "Heatmap", "League"],
+    "Act": ["Action plan"],
     "Administer": ["Members", "Settings", "Outbox", "Django admin"],
 }
 

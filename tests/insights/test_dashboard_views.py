@@ -133,7 +133,9 @@ def test_standard_detail_shows_perspectives_gaps_and_trend(data, admin_client):
     ctx = admin_client.get(url, {"wave": ""}).context
     perceived = dict(ctx["perspectives"])["Perceived"]
     assert (perceived.n, perceived.mean_100) == (3, pytest.approx(75.0))
-    assert dict(ctx["gaps"])["Perceived vs expected (gap 5)"].diff_100 == pytest.approx(-25.0)
+    assert {label: g for label, g, _ in ctx["gaps"]}[
+        "Perceived vs expected (gap 5)"
+    ].diff_100 == pytest.approx(-25.0)
     assert [r.key["wave"] for r in ctx["per_wave"]] == ["2026 Q3", "2026 Q4"]
     html = admin_client.get(url, {"wave": ""}).content.decode()
     assert "<svg" in html and "Management expects" in html

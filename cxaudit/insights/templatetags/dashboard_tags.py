@@ -11,7 +11,7 @@ DASH = "—"
 
 
 def _known(x) -> bool:
-    return x is not None and math.isfinite(x)
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 @register.filter
@@ -62,3 +62,12 @@ def method_help(name) -> str:
     from cxaudit.insights.vocabulary import METHOD_HELP
 
     return METHOD_HELP.get(name or "", "")
+
+
+@register.filter
+def dict_get(mapping, key):
+    """mapping[key] in a template ("" when missing)."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""

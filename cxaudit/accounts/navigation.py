@@ -134,6 +134,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(
                 "League", "insights:league", Cap.VIEW_INSIGHTS, current=("insights:report_card",)
             ),
+            NavItem("KPIs", "insights:kpi_list", Cap.VIEW_INSIGHTS, current=("insights:kpi_*",)),
         ),
     ),
     NavGroup(

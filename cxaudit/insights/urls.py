@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .actions.urls import urlpatterns as action_urlpatterns
+from .kpis.urls import urlpatterns as kpi_urlpatterns
 from .urls_dashboard import dashboard_urlpatterns
 from .urls_heatmap import heatmap_urlpatterns
 
@@ -18,4 +19,5 @@ urlpatterns = [
     *dashboard_urlpatterns,
     *heatmap_urlpatterns,
     *action_urlpatterns,
+    *kpi_urlpatterns,
 ]

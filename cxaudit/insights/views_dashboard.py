@@ -21,6 +21,7 @@ from .charts import Point, dot_chart, line_chart
 from .forms_dashboard import DashboardFilterForm, filter_data
 from .gaps import GAPS, PERSPECTIVES, Gap, GapAnalysis, GapRow, analyse_gaps
 from .gaps.analysis import MetricSet
+from .kpis.services import kpi_figures
 from .vocabulary import GAP_LABELS, PERSPECTIVE_LABELS
 
 RANKED_LIMIT = 30
@@ -311,5 +312,12 @@ def standard_detail(request, pk: int):
             gaps=[(GAP_LABELS[k], row.gaps[k], k) for k in GAPS],
             per_wave=per_wave,
             trends=gap_trends(per_wave),
+            kpis=kpi_figures(
+                organization=org,
+                wave=f["wave"],
+                location=f["location"],
+                only_locations=only,
+                standard_ids=[standard.pk],
+            ),
         )
     return render(request, "insights/standard_detail.html", context)

@@ -24,6 +24,7 @@ from surveys.question_types import QuestionType
 from . import scorecards
 from .gaps import GAPS, analyse_gaps
 from .heatmap import GAP_NAMES, LEGEND, shade
+from .kpis.services import kpi_figures
 from .vocabulary import GAP_LABELS
 
 ANSWERS_PER_PAGE = 25
@@ -205,6 +206,13 @@ def heatmap_touchpoint(request, pk):
             "back": reverse("insights:heatmap", args=[request.org.slug])
             + scope.query(journey=touchpoint.stage.journey_id),
             "page_query": scope.query(),
+            "kpis": kpi_figures(
+                organization=request.org,
+                wave=scope.wave,
+                location=scope.location,
+                only_locations=scope.only_locations,
+                standard_ids=[r.standard.id for r in rows],
+            ),
         },
     )
 
@@ -327,6 +335,7 @@ def report_card(request, code):
                     organization=request.org, wave=wave, location=location
                 ),
                 "top_gaps": top_gaps(analysis.rows("standard")),
+                "kpis": kpi_figures(organization=request.org, wave=wave, location=location),
             }
         )
     return render(request, "insights/report_card.html", context)

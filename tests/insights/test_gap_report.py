@@ -156,14 +156,15 @@ def test_query_count_is_constant_as_data_grows(org, location):
         with CaptureQueriesContext(connection) as ctx:
             build_gap_report(organization=org)
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1] == 6
+    # Six for the gap engine, one for the KPIs (none here; three when there are some).
+    assert counts[0] == counts[1] == 7
     analysis = analyse_gaps(organization=org)
     assert analysis.rows("standard")[0].perspectives["perceived"].n == 100
 
 
 @pytest.mark.django_db
 def test_report_query_count_is_asserted(data, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         build_gap_report(organization=data["org"])
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from typing import IO, Any
 
 from cxaudit.accounts.models import Location, Organization
+from cxaudit.exports import write_csv
 from cxaudit.journeys.models import Wave
 
 from .analysis import GapAnalysis, GapRow, analyse_gaps
@@ -38,6 +38,8 @@ CSV_COLUMNS = [
     "n_a",
     "n_b",
     "reason",
+    "target",
+    "meets_target",
 ]
 
 
@@ -79,7 +81,20 @@ def report_dict(analysis: GapAnalysis) -> dict[str, Any]:
         ],
         "waves": [{"wave": r.key["wave"], **r.result.to_dict()} for r in analysis.rows("wave")],
         "metrics": analysis.metrics().to_dict(),
+        "kpis": [k.to_dict() for k in _kpis(analysis)],
     }
+
+
+def _kpis(analysis: GapAnalysis):
+    from ..kpis.services import kpi_figures  # kpis read the gap filters; no import cycle
+
+    f = analysis.filters
+    return kpi_figures(
+        organization=f.organization,
+        wave=f.wave,
+        location=f.location,
+        only_locations=f.location_ids,
+    )
 
 
 def _stage_of(analysis: GapAnalysis, row: GapRow) -> str:
@@ -119,6 +134,20 @@ def _csv_rows(analysis: GapAnalysis):
         yield from _measure_rows(base, row)
     for row in analysis.rows("dimension"):
         yield from _measure_rows({"level": "dimension", "dimension": row.key["dimension"]}, row)
+    for figure in _kpis(analysis):
+        entry = figure.to_dict()
+        yield {
+            "level": "kpi",
+            "standard": " ".join(entry["standards"]),
+            "name": entry["name"],
+            "kind": "kpi",
+            "measure": entry["code"],
+            "n": entry["locations"],
+            "mean": entry["value"],
+            "scale": entry["unit"],
+            "target": entry["target"],
+            "meets_target": entry["meets_target"],
+        }
 
 
 def _measure_rows(base: dict[str, Any], row: GapRow):
@@ -159,17 +188,7 @@ def _measure_rows(base: dict[str, Any], row: GapRow):
         }
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 def write_gap_csv(analysis: GapAnalysis, out: IO[str]) -> None:
-    """Write the report as CSV: one row per standard (then dimension) x perspective or gap."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in _csv_rows(analysis):
-        writer.writerow({c: _cell(row.get(c)) for c in CSV_COLUMNS})
+    """Write the report as CSV: one row per standard (then dimension) x perspective or gap,
+    then one per KPI; through the formula-safe writer (a name such as "=1+1" is text)."""
+    write_csv(out, CSV_COLUMNS, ([row.get(c) for c in CSV_COLUMNS] for row in _csv_rows(analysis)))

@@ -80,6 +80,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 ),
             ),
             NavItem("Waves", "journeys:wave_list", Cap.VIEW_JOURNEYS, current=("journeys:wave_*",)),
+            NavItem("Wave planner", "insights:wave_planner", Cap.VIEW_INSIGHTS),
             NavItem(
                 "Surveys",
                 "surveys:survey_list",

@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 from .actions.urls import urlpatterns as action_urlpatterns
 from .kpis.urls import urlpatterns as kpi_urlpatterns
+from .planning.urls import urlpatterns as planning_urlpatterns
 from .urls_dashboard import dashboard_urlpatterns
 from .urls_heatmap import heatmap_urlpatterns
 
@@ -20,4 +21,5 @@ urlpatterns = [
     *heatmap_urlpatterns,
     *action_urlpatterns,
     *kpi_urlpatterns,
+    *planning_urlpatterns,
 ]

@@ -23,8 +23,8 @@ from cxaudit.accounts.navigation import (
     build_navigation,
 )
 
-SET_UP = ["Journeys", "Waves", "Surveys", "Locations"]
-ANALYSE = ["Dashboard", "Heatmap", "League"]
+SET_UP = ["Journeys", "Waves", "Wave planner", "Surveys", "Locations"]
+ANALYSE = ["Dashboard", "Heatmap", "League", "KPIs"]
 ACT = ["Action plan"]
 EXPECTED = {
     "program_admin": {

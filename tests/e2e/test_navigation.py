@@ -14,9 +14,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("CXAUDIT_SCREENSHOTS")  # a folder: save screenshots there to look at
 
 GROUPS = {
-    "Set up": ["Journeys", "Waves", "Surveys", "Locations"],
+    "Set up": ["Journeys", "Waves", "Wave planner", "Surveys", "Locations"],
     "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
-    "Analyse": ["Dashboard", "Heatmap", "League"],
+    "Analyse": ["Dashboard", "Heatmap", "League", "KPIs"],
     "Act": ["Action plan"],
     "Administer": ["Members", "Settings", "Outbox", "Django admin"],
 }

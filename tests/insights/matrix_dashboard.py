@@ -11,3 +11,5 @@ ROWS: list[Row] = [
     Row("insights:dashboard", Cap.VIEW_INSIGHTS),
     Row("insights:standard_detail", Cap.VIEW_INSIGHTS, _standard),
 ]
+
+ROWS.append(Row("insights:wave_planner", Cap.VIEW_INSIGHTS))

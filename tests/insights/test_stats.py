@@ -686,3 +686,42 @@ def test_nps_ci_contains_score_within_bounds(n, data):
     assert -100.0 <= e.score <= 100.0
     if e.ci is not None:
         assert -100.0 <= e.ci[0] <= e.score <= e.ci[1] <= 100.0
+
+
+# --- the wave planner (hand-computed cases) ---------------------------------------------------
+
+
+def test_planner_sample_sizes_by_hand():
+    from cxaudit.insights.planning import formulas as planner
+
+    z = planner.z_of(0.95)
+    assert z == pytest.approx(1.959964, abs=1e-6)
+    # Mean: sd 20 points, margin 5: (1.96 * 20 / 5)^2 = 61.47 -> 62.
+    assert planner.n_for_mean(20, 5, z=z) == 62
+    # Share: p 0.8, margin 5 points: 1.96^2 * 0.16 / 0.05^2 = 245.9 -> 246.
+    assert planner.n_for_share(0.8, 5, z=z) == 246
+    # Unknown share: the conservative 0.5: 1.96^2 * 0.25 / 0.0025 = 384.1 -> 385.
+    assert planner.n_for_share(None, 5, z=z) == 385
+    # NPS: 50 % promoters, 30 % detractors: var = 0.8 - 0.2^2 = 0.76; margin 10 NPS points:
+    # 1.96^2 * 0.76 / 0.1^2 = 291.9 -> 292.
+    assert planner.nps_variance(0.5, 0.3) == pytest.approx(0.76)
+    assert planner.n_for_nps(0.5, 0.3, 10, z=z) == 292
+    # At a 25 % response rate: 292 / 0.25 = 1,168 invitations.
+    assert planner.invitations_for(292, 0.25) == 1168
+    # 90 % confidence: z = 1.645; share 0.5, margin 10: 1.645^2 * 0.25 / 0.01 = 67.6 -> 68.
+    assert planner.n_for_share(0.5, 10, z=planner.z_of(0.90)) == 68
+
+
+def test_planner_refuses_impossible_inputs_and_never_asks_for_zero():
+    from cxaudit.insights.planning import formulas as planner
+
+    z = planner.z_of(0.95)
+    assert planner.n_for_share(1.0, 5, z=z) == 1  # everyone agreed: one answer "suffices"
+    assert planner.Need.of(1, 30, "share").planned == 30
+    for bad in (
+        lambda: planner.n_for_mean(10, 0, z=z),
+        lambda: planner.invitations_for(10, 0),
+        lambda: planner.z_of(1.5),
+    ):
+        with pytest.raises(ValueError):
+            bad()

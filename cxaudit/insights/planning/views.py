@@ -1,0 +1,135 @@
+"""The wave planner page: for each standard, the shop visits and customer responses the next
+wave needs for a chosen margin of error, and the invitations that means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cxaudit.accounts.permissions import Cap, org_view
+from cxaudit.journeys.models import Wave
+
+from ..gaps import analyse_gaps
+from . import formulas
+from .forms import PlannerForm
+
+DEFAULT_RESPONSE_RATE = 30.0  # %, when no earlier campaign tells
+
+
+@dataclass(frozen=True)
+class StandardPlan:
+    code: str
+    name: str
+    visits: formulas.Need
+    responses: formulas.Need
+
+
+def _default_wave(org) -> Wave | None:
+    waves = Wave.objects.for_org(org)
+    return (
+        waves.filter(status=Wave.Status.CLOSED).order_by("-starts_on").first()
+        or waves.order_by("-starts_on").first()
+    )
+
+
+def last_response_rate(org) -> float | None:
+    """The response rate (%) of the organisation's last finished campaign, when the outreach
+    app knows one; None otherwise."""
+    return None
+
+
+def plan(analysis, *, margin: float, confidence: float, response_rate: float, floor: int) -> dict:
+    z = formulas.z_of(confidence)
+    rows = []
+    for r in analysis.rows("standard"):
+        observed, perceived = r.perspectives["observed"], r.perspectives["perceived"]
+        visits = formulas.Need.of(
+            formulas.n_for_share(observed.agree, margin, z=z),
+            floor,
+            f"{observed.agree:.0%} complying in {observed.n_agree} visits"
+            if observed.agree is not None
+            else "no visit yet: assumes 50 %",
+        )
+        responses = formulas.Need.of(
+            formulas.n_for_mean(perceived.sd_100, margin, z=z),
+            floor,
+            f"spread {perceived.sd_100:.1f} points over {perceived.n} answers"
+            if perceived.sd_100 is not None
+            else "no answers yet: assumes the widest spread",
+        )
+        rows.append(StandardPlan(r.standard.code, r.standard.name, visits, responses))
+    nps = analysis.metrics().overall.nps
+    nps_need = formulas.Need.of(
+        formulas.n_for_nps(
+            nps.promoter_share if nps else None, nps.detractor_share if nps else None, margin, z=z
+        ),
+        floor,
+        f"{nps.promoter_share:.0%} promoters, {nps.detractor_share:.0%} detractors of {nps.n}"
+        if nps and nps.promoter_share is not None
+        else "no NPS answers yet: assumes the largest variance",
+    )
+    most_visits = max((p.visits.planned for p in rows), default=0)
+    most_responses = max([nps_need.planned, *(p.responses.planned for p in rows)])
+    return {
+        "rows": rows,
+        "nps": nps_need,
+        "most_visits": most_visits,
+        "most_responses": most_responses,
+        "invitations": formulas.invitations_for(most_responses, response_rate / 100),
+        "z": z,
+    }
+
+
+@require_GET
+@org_view(Cap.VIEW_INSIGHTS)
+def wave_planner(request):
+    org = request.org
+    membership = request.org_ctx.membership
+    locations = membership.visible_locations()
+    rate = last_response_rate(org)
+    initial = {
+        "wave": _default_wave(org),
+        "margin": 5,
+        "confidence": "0.95",
+        "response_rate": rate if rate is not None else DEFAULT_RESPONSE_RATE,
+    }
+    data = None
+    if request.GET:
+        data = {**{k: v for k, v in initial.items() if k != "wave"}, **request.GET.dict()}
+        data.setdefault("wave", initial["wave"].pk if initial["wave"] else "")
+    form = PlannerForm(data, initial=initial, org=org, locations=locations)
+    context = {
+        "org": org,
+        "form": form,
+        "rate_known": rate is not None,
+        "floor": settings.CXAUDIT_SMALL_SAMPLE_N,
+    }
+    values = None
+    if form.is_bound and form.is_valid():
+        values = form.cleaned_data
+    elif not form.is_bound and initial["wave"] is not None:
+        values = {**initial, "location": None, "confidence": 0.95}
+    if values is not None:
+        limited = (
+            membership.pk and membership.role == "client_manager" and membership.locations.exists()
+        )
+        analysis = analyse_gaps(
+            organization=org,
+            wave=values["wave"],
+            location=values["location"],
+            only_locations=locations if limited else None,
+        )
+        context.update(
+            values=values,
+            result=plan(
+                analysis,
+                margin=values["margin"],
+                confidence=values["confidence"],
+                response_rate=values["response_rate"],
+                floor=settings.CXAUDIT_SMALL_SAMPLE_N,
+            ),
+        )
+    return render(request, "insights/planner.html", context)

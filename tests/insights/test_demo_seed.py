@@ -98,10 +98,26 @@ def test_demo_seed_shows_the_classic_picture_and_is_idempotent():
     [item] = selfassess.my_self_assessments(membership=manager)
     assert item.round.wave.name == "2026 Q4" and item.status == "not_started"
 
+    # The action plan: found in Q2, one verified and one reopened by Q3; one open and overdue.
+    from cxaudit.insights.actions.models import ActionItem
+    from cxaudit.insights.kpis.models import KpiValue
+
+    items = {i.status: i for i in ActionItem.objects.for_org(org)}
+    assert set(items) == {"verified", "reopened", "open"}
+    assert items["verified"].evaluation["verdict"] == "narrowed"
+    assert items["verified"].standard.code == "EMP-PHONE-01"  # the narrowing above
+    assert items["reopened"].evaluation["verdict"] == "not_narrowed"
+    assert items["open"].is_overdue and items["open"].owner.email == "manager@northline.example"
+    # KPIs of the contact centre for every wave.
+    assert sorted(
+        KpiValue.objects.for_org(org).filter(kpi__code="FCR").values_list("wave__name", flat=True)
+    ) == ["2026 Q2", "2026 Q3", "2026 Q4"]
+
     # A second run changes nothing.
     before = _snapshot(org)
     seed_demo(org)
     assert _snapshot(org) == before
+    assert ActionItem.objects.for_org(org).count() == 3
 
 
 def test_demo_responses_are_stored_exactly_as_record_response_stores_them():

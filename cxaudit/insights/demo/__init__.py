@@ -234,3 +234,6 @@ def seed_demo(org: Organization) -> None:
     _record(customers(), existing, customer, source=Source.CUSTOMER)
     _record(shops(), existing, shop, source=Source.SHOPPER)
     _record(self_assessments(), existing, self_structure, source=Source.SELF)
+    from . import actions as demo_actions  # after the answers: actions are chosen from them
+
+    demo_actions.seed(org)

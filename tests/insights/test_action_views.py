@@ -232,3 +232,16 @@ def test_the_dashboard_and_standard_page_offer_to_plan_an_action(org, d, manager
             reverse("insights:dashboard", args=[org.slug]), {"wave": d["w1"].name}
         ).content.decode()
         assert ("Plan an action" in dash) is shown
+
+
+def test_planning_an_action_on_another_organisations_gap_is_not_found(org, d, manager, other_org):
+    from tests.factories import make_standard, make_wave
+
+    theirs = make_standard(other_org, "THEIRS")
+    wave = make_wave(other_org, "Their wave")
+    url = reverse("insights:action_create", args=[org.slug])
+    c = client_for(manager)
+    assert c.get(url, {"standard": theirs.pk, "gap": "delivery"}).status_code == 404
+    assert c.get(url, {"wave": wave.pk}).status_code == 404
+    assert c.get(url, {"standard": "not-a-number"}).status_code == 404
+    assert c.get(url, {"standard": d["standard"].pk}).status_code == 200

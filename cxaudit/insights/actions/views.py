@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, ValidationFailed, apply_domain_error
 from cxaudit.exports import csv_response, xlsx_response
+from cxaudit.journeys.models import Standard, Touchpoint, Wave
 
 from ..vocabulary import GAP_LABELS
 from . import services
@@ -89,6 +90,7 @@ def action_list(request):
             "query": query.urlencode(),
             "filtered": bool(request.GET),
             "today": timezone.localdate(),
+            "summary_locations": _visible_locations(request).order_by("name"),
         },
     )
 
@@ -109,14 +111,31 @@ def action_board(request):
     )
 
 
+PREFILL = {
+    "wave": lambda request: Wave.objects.for_org(request.org),
+    "standard": lambda request: Standard.objects.for_org(request.org),
+    "touchpoint": lambda request: Touchpoint.objects.for_org(request.org),
+    "location": _visible_locations,
+}
+
+
 def _prefill(request) -> dict:
-    """Initial values from the page the user came from (dashboard, standard page, heatmap)."""
+    """Initial values from the page the user came from (dashboard, standard page, heatmap); an
+    id of another organisation (or of a location the user may not see) is not found (404)."""
     get = request.GET
     initial = {
         key: get[key]
         for key in ("wave", "standard", "touchpoint", "location", "gap")
         if get.get(key)
     }
+    for key, queryset in PREFILL.items():
+        if key in initial:
+            try:
+                found = queryset(request).filter(pk=initial[key]).exists()
+            except (ValueError, TypeError):
+                found = False
+            if not found:
+                raise Http404("Not found.")
     initial.setdefault("owner", request.user.pk)
     initial["due_date"] = timezone.localdate() + timezone.timedelta(days=30)
     return initial

@@ -8,6 +8,8 @@ from cxaudit.accounts.forms import EmailAuthenticationForm, OutboxPasswordResetF
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: send them to the icon.
+    path("favicon.ico", account_views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -213,3 +213,8 @@ def test_password_reset_is_delivered_over_smtp(
     client.post(response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     program_admin.refresh_from_db()
     assert program_admin.check_password(new)
+
+
+def test_the_site_has_a_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")

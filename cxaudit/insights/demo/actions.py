@@ -136,7 +136,7 @@ def seed_actions(org: Organization) -> None:
     today = timezone.localdate()
     plans = {
         "verified": (
-            "Coach agents on {name}",
+            "Coaching for “{name}”",
             "expertise",
             centre_manager,
             "Weekly call reviews; agents open with the caller's name and the problem in their "
@@ -151,7 +151,7 @@ def seed_actions(org: Organization) -> None:
     }
     for key, (standard, location, gap) in found.items():
         title, cause, owner, description = plans[key]
-        title = title.format(name=standard.name[:1].lower() + standard.name[1:])
+        title = title.format(name=standard.name)
         item = actions.create_action(
             scope=actions.GapScope(
                 organization=org, wave=before, gap=gap, standard=standard, location=location
@@ -170,6 +170,9 @@ def seed_actions(org: Organization) -> None:
         actions.change_status(item=item, actor=owner, to="in_progress")
         actions.change_status(item=item, actor=owner, to="done", note="Done before the wave.")
     actions.evaluate_actions(wave=after)
+    # The owner of a reopened item has set a new date since.
+    for item in ActionItem.objects.for_org(org).filter(status="reopened"):
+        actions.update_action(item=item, actor=item.owner, due_date=today + dt.timedelta(days=21))
     # Still open, and overdue: the slow answers on the phone at Harbour Street.
     hbs = Location.objects.for_org(org).filter(code="HBS").first()
     phone = Standard.objects.for_org(org).filter(code="RESP-PHONE-01").first()

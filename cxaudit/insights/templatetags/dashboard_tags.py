@@ -71,3 +71,11 @@ def dict_get(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def action_status(value) -> str:
+    """An action item's status value as its label ("in_progress" → "In progress")."""
+    from cxaudit.insights.actions.models import Status
+
+    return Status(value).label if value in Status.values else (value or "")

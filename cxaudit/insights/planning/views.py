@@ -25,6 +25,8 @@ class StandardPlan:
     name: str
     visits: formulas.Need
     responses: formulas.Need
+    visited: bool  # shoppers measured it in the base wave
+    answered: bool  # customers did
 
 
 def _default_wave(org) -> Wave | None:
@@ -60,7 +62,16 @@ def plan(analysis, *, margin: float, confidence: float, response_rate: float, fl
             if perceived.sd_100 is not None
             else "no answers yet: assumes the widest spread",
         )
-        rows.append(StandardPlan(r.standard.code, r.standard.name, visits, responses))
+        rows.append(
+            StandardPlan(
+                r.standard.code,
+                r.standard.name,
+                visits,
+                responses,
+                visited=observed.n_agree > 0,
+                answered=perceived.n > 0,
+            )
+        )
     nps = analysis.metrics().overall.nps
     nps_need = formulas.Need.of(
         formulas.n_for_nps(
@@ -71,8 +82,12 @@ def plan(analysis, *, margin: float, confidence: float, response_rate: float, fl
         if nps and nps.promoter_share is not None
         else "no NPS answers yet: assumes the largest variance",
     )
-    most_visits = max((p.visits.planned for p in rows), default=0)
-    most_responses = max([nps_need.planned, *(p.responses.planned for p in rows)])
+    # The headline counts the standards each perspective measured in the base wave (a web
+    # standard no shopper visits must not set the number of shop visits); without any, all.
+    visited = [p for p in rows if p.visited] or rows
+    answered = [p for p in rows if p.answered] or rows
+    most_visits = max((p.visits.planned for p in visited), default=0)
+    most_responses = max([nps_need.planned, *(p.responses.planned for p in answered)])
     return {
         "rows": rows,
         "nps": nps_need,

@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
     os.environ.setdefault("CXAUDIT_OUTBOX_BATCH", str(args.batch))
-    gap_report._setup()
+    gap_report.setup()
     from django.db import connection
 
     from cxaudit.celery import app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -58,9 +59,16 @@ def render(message: Message) -> Rendered:
     return Rendered(subject=subject[:998], text=text, html=html, headers=dict(extra.headers))
 
 
+@lru_cache(maxsize=256)
+def _sanitized(address: str, encoding: str) -> str:
+    # Django parses every address with the email package's header parser, a millisecond a
+    # call: the sender is the same for every message and the recipients repeat in reminders.
+    return sanitize_address(address, encoding)
+
+
 def envelope(email: EmailMultiAlternatives) -> tuple[str, list[str], bytes]:
     """What goes on the wire, exactly as Django's SMTP backend builds it."""
     encoding = email.encoding or settings.DEFAULT_CHARSET
-    sender = sanitize_address(email.from_email, encoding)
-    recipients = [sanitize_address(addr, encoding) for addr in email.recipients()]
+    sender = _sanitized(email.from_email, encoding)
+    recipients = [_sanitized(addr, encoding) for addr in email.recipients()]
     return sender, recipients, email.message().as_bytes(linesep="\r\n")

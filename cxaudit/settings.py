@@ -147,6 +147,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# Count the normalised identity (case and spaces ignored, as log-in does), not what was typed.
+AXES_USERNAME_CALLABLE = "cxaudit.accounts.security.login_identity"
+# Password-reset requests per normalised email and per client address, per hour.
+CXAUDIT_RESET_PER_EMAIL = int(env("CXAUDIT_RESET_PER_EMAIL", "3"))
+CXAUDIT_RESET_PER_IP = int(env("CXAUDIT_RESET_PER_IP", "20"))
 # Only trust X-Forwarded-For for the number of proxies we are told sit in front of us.
 AXES_CLIENT_IP_CALLABLE = "cxaudit.accounts.security.client_ip"
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))

@@ -27,6 +27,29 @@ class OutboxPasswordResetForm(PasswordResetForm):
             user=context["user"], base_url=f"{context['protocol']}://{context['domain']}"
         )
 
+    def save(self, *args, request=None, **kwargs):
+        """Reset emails are throttled per normalised address and per client address; over the
+        limit the page says the same as always (it never tells whether an account exists) and
+        nothing is sent."""
+        from django.conf import settings
+
+        from cxaudit.throttle import hit, normalise_identity
+
+        from .security import client_ip
+
+        email = normalise_identity(self.cleaned_data.get("email", ""))
+        allowed_email = hit(
+            "password-reset:email", email, limit=settings.CXAUDIT_RESET_PER_EMAIL, window=3600
+        )
+        allowed_ip = hit(
+            "password-reset:ip",
+            client_ip(request) if request is not None else "",
+            limit=settings.CXAUDIT_RESET_PER_IP,
+            window=3600,
+        )
+        if allowed_email and allowed_ip:
+            super().save(*args, request=request, **kwargs)
+
 
 class OrganizationForm(forms.ModelForm):
     class Meta:

@@ -15,3 +15,14 @@ def client_ip(request: HttpRequest) -> str:
     if len(hops) >= count:
         return hops[-count]
     return remote
+
+
+def login_identity(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The username django-axes counts failures against: normalised as log-in matches it, so
+    that "Admin@Example.com " and "admin@example.com" share one lockout."""
+    from cxaudit.throttle import normalise_identity
+
+    raw = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD)
+    if raw is None and request is not None:
+        raw = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
+    return normalise_identity(str(raw or ""))

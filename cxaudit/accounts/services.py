@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from cxaudit.csvinput import Problems, check_header, decode
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.messaging.services import queue_message
 
@@ -45,55 +46,59 @@ class ImportResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _read_csv(data: bytes | str) -> list[dict[str, str]]:
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(
-                "The file is not UTF-8 text.", [("file", "not UTF-8 text (save as CSV UTF-8)")]
-            ) from exc
-    reader = csv.DictReader(io.StringIO(data))
-    if not reader.fieldnames:
-        raise ValidationFailed("The file is empty.", [("file", "no header row")])
-    return list(reader)
-
-
 @transaction.atomic
 def import_locations(*, organization: Organization, data: bytes | str) -> ImportResult:
     """Create or update locations from CSV; all rows are validated first and nothing is
-    written unless every row is valid (a half-imported list of branches is worse than none)."""
-    rows = _read_csv(data)
-    reader_fields = set(rows[0].keys()) if rows else set()
-    missing = {"code", "name"} - {f.strip().lower() for f in reader_fields}
-    if rows and missing:
+    written unless every row is valid (a half-imported list of branches is worse than none).
+    The file follows cxaudit.csvinput's rules: UTF-8, no NUL, every column known and once."""
+    problems = Problems()
+    text = decode(data.encode() if isinstance(data, str) else data, problems)
+    if text is None:
         raise ValidationFailed(
-            "Missing columns.", [("header", f"missing column(s): {', '.join(sorted(missing))}")]
+            "The file cannot be read (it must be UTF-8 text); nothing was imported.",
+            problems.listed,
         )
-    errors: list[tuple[str, str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if not header or not any(c.strip() for c in header):
+            raise ValidationFailed("The file is empty.", [("file", "no header row")])
+        names = check_header(
+            header, known=LOCATION_COLUMNS, required=("code", "name"), problems=problems
+        )
+        if problems:
+            raise ValidationFailed(
+                f"Missing columns, or columns it does not know: {problems.summary()}",
+                problems.listed,
+            )
+        rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
+    except csv.Error as exc:
+        raise ValidationFailed(
+            "The file is not valid CSV.",
+            [(f"line {reader.line_num}", f"not valid CSV ({exc}); check the quotes")],
+        ) from exc
     seen: dict[str, int] = {}
     cleaned: list[dict[str, str]] = []
     existing = {loc.code: loc for loc in Location.objects.for_org(organization)}
     kinds = {k.lower(): k for k in Location.Kind.values}
-    for line, raw in enumerate(rows, start=2):  # line 1 is the header
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for line, cells in rows:
+        if len(cells) != len(names):
+            problems.add(f"line {line}", f"{len(cells)} cells where the header has {len(names)}")
+            continue
+        row = {name: cell.strip() for name, cell in zip(names, cells, strict=True)}
         values = {col: row.get(col, "") for col in LOCATION_COLUMNS}
         values["kind"] = values["kind"].lower() or Location.Kind.BRANCH
         if values["kind"] not in kinds:
-            errors.append(
-                (
-                    f"line {line}, kind",
-                    f"unknown kind {values['kind']!r}; use one of "
-                    + ", ".join(Location.Kind.values),
-                )
+            problems.add(
+                f"line {line}, kind",
+                f"unknown kind {values['kind'][:40]!r}; use one of "
+                + ", ".join(Location.Kind.values),
             )
             continue
         if values["code"] in seen:
-            errors.append(
-                (
-                    f"line {line}, code",
-                    f"duplicate code {values['code']!r} (also on line {seen[values['code']]})",
-                )
+            problems.add(
+                f"line {line}, code",
+                f"duplicate code {values['code'][:40]!r} (also on line {seen[values['code']]})",
             )
             continue
         seen[values["code"]] = line
@@ -104,13 +109,13 @@ def import_locations(*, organization: Organization, data: bytes | str) -> Import
             candidate.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             for field_name, messages in exc.message_dict.items():
-                errors.append((f"line {line}, {field_name}", " ".join(messages)))
+                problems.add(f"line {line}, {field_name}", " ".join(messages))
             continue
         cleaned.append(values)
     if not rows:
-        errors.append(("file", "no data rows below the header"))
-    if errors:
-        raise ValidationFailed(f"{len(errors)} problem(s) found; nothing was imported.", errors)
+        problems.add("file", "no data rows below the header")
+    if problems:
+        raise ValidationFailed(problems.summary(), problems.listed)
     result = ImportResult()
     for values in cleaned:
         loc = existing.get(values["code"])

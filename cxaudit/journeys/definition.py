@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from cxaudit.accounts.models import Organization
 from cxaudit.errors import ValidationFailed
+from cxaudit.jsoninput import parse_json
 
 from .definition_checker import CODE_RE, Checker, join, max_length
 from .models import Channel, Dimension, Journey, Stage, Standard, Touchpoint
@@ -103,56 +104,10 @@ def dumps(document: dict[str, Any]) -> str:
 # --- parsing ----------------------------------------------------------------------------------
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def parse(data: bytes | str) -> Any:
-    """Decode and parse the file; a problem here stops before any content is checked."""
-    size = len(data.encode() if isinstance(data, str) else data)
-    if size > MAX_BYTES:
-        raise ValidationFailed(
-            "The file is too large.",
-            [("file", f"the file is {size / 1024 / 1024:.1f} MB; the limit is 2 MB")],
-        )
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(
-                "The file is not UTF-8 text.", [("file", "not UTF-8 encoded text")]
-            ) from exc
-    if not data.strip():
-        raise ValidationFailed("The file is empty.", [("file", "the file is empty")])
-    try:
-        return json.loads(
-            data,
-            parse_float=Decimal,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_no_duplicate_keys,
-        )
-    except _DuplicateKey as exc:
-        reason = f"an object has the key {exc.args[0]!r} twice"
-    except json.JSONDecodeError as exc:
-        reason = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    except ValueError as exc:
-        reason = f"not valid JSON: {exc}"
-    except RecursionError:
-        reason = "not valid JSON: nested too deeply"
-    raise ValidationFailed("The file is not valid JSON.", [("file", reason)])
+    """Decode and parse the file (cxaudit.jsoninput's rules; numbers with a fraction read as
+    Decimal so that targets stay exact); a problem here stops before any content is checked."""
+    return parse_json(data, decimals=True, max_bytes=MAX_BYTES)
 
 
 # --- validation -------------------------------------------------------------------------------

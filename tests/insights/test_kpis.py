@@ -91,7 +91,7 @@ def test_importing_values_then_replacing_them(org, kpis):
         (b"kpi,location,wave,value\nFCR,KGX\n", "line 2", "2 cells"),
         (b"kpi,location,wave,value\n", "file", "no data rows"),
         (b"\xff\xfekpi", "line 1", "not UTF-8"),
-        (b"kpi,location,wave,value\nFCR,KGX,2026 Q3,\x001\n", "file", "NUL"),
+        (b"kpi,location,wave,value\nFCR,KGX,2026 Q3,\x001\n", "line 2", "NUL"),
         (b"", "file", "no header"),
     ],
 )

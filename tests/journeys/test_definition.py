@@ -228,7 +228,7 @@ def test_every_problem_is_listed_in_file_order(org):
         (b"{not json", "not valid JSON"),
         (b"", "empty"),
         (b"\xff\xfe\x00garbage", "not UTF-8"),
-        (b'{"format": "cxaudit.journey", "format": "x"}', "key 'format' twice"),
+        (b'{"format": "cxaudit.journey", "format": "x"}', "duplicate key 'format'"),
         (b'{"value": NaN}', "not valid JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
     ],

@@ -11,9 +11,11 @@ from typing import Any
 from django.db import transaction
 
 from cxaudit.accounts.models import Location, Organization
+from cxaudit.csvinput import Problems, check_header
+from cxaudit.csvinput import decode as csv_decode
 from cxaudit.errors import ValidationFailed
 from cxaudit.journeys.models import Wave
-from surveys.imports.rows import FileRejected, decode, delimiter_of, records
+from surveys.imports.rows import FileRejected, delimiter_of, records
 
 from .models import Kpi, KpiValue
 
@@ -50,21 +52,12 @@ def _number(text: str) -> Decimal:
 def import_kpi_values(*, organization: Organization, data: bytes) -> ImportReport:
     """Create or update KPI values from CSV (columns kpi, location, wave, value): every row is
     checked first and nothing is written unless all are valid."""
-    errors: list[tuple[str, str]] = []
-    total_errors = 0
-
-    def error(where: str, reason: str) -> None:
-        nonlocal total_errors
-        total_errors += 1
-        if len(errors) < MAX_LISTED:
-            errors.append((where, reason))
-
+    problems = Problems(limit=MAX_LISTED)
+    error = problems.add
+    text = csv_decode(data, problems)
+    if text is None:
+        raise ValidationFailed("The file cannot be read (it must be UTF-8 text).", problems.listed)
     try:
-        text = decode(data)
-        if "\x00" in text:
-            raise ValidationFailed(
-                "The file holds NUL characters.", [("file", "contains NUL characters")]
-            )
         rows = records(text, delimiter_of(text))
         header_line, header = next(rows, (1, []))
     except FileRejected as exc:
@@ -72,23 +65,14 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
             "The file cannot be read.",
             [(f"line {e.line}" if e.line else "file", e.reason) for e in exc.errors],
         ) from exc
-    names = [h.strip().lower() for h in header]
-    if not names:
+    if not header:
         raise ValidationFailed("The file is empty.", [("file", "no header row")])
-    for i, name in enumerate(names):
-        if name not in COLUMNS:
-            error(
-                f"line {header_line}, column {i + 1}",
-                f"unknown column {header[i][:40]!r}; use {', '.join(COLUMNS)}",
-            )
-        elif names.index(name) != i:
-            error(f"line {header_line}, column {i + 1}", f"column {name!r} appears twice")
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        error(f"line {header_line}", f"missing column(s): {', '.join(missing)}")
-    if total_errors:
+    names = check_header(
+        header, known=COLUMNS, required=COLUMNS, problems=problems, line=header_line
+    )
+    if problems:
         raise ValidationFailed(
-            f"{total_errors} problem(s) in the header; nothing was imported.", errors
+            f"{problems.total} problem(s) in the header; nothing was imported.", problems.listed
         )
     index = {name: names.index(name) for name in COLUMNS}
     kpis = {k.code.lower(): k for k in Kpi.objects.for_org(organization)}
@@ -110,7 +94,7 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
             kpi = kpis.get(cell["kpi"].lower())
             location = locations.get(cell["location"].lower())
             wave = waves.get(cell["wave"].lower())
-            problems = False
+            bad = False
             for name, found, what in (
                 ("kpi", kpi, "KPI"),
                 ("location", location, "location"),
@@ -121,13 +105,13 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
                         f"line {line}, {name}",
                         f"no {what} {cell[name][:60]!r} in {organization.name}",
                     )
-                    problems = True
+                    bad = True
             try:
                 value = _number(cell["value"])
             except ValueError as exc:
                 error(f"line {line}, value", str(exc))
-                problems = True
-            if problems:
+                bad = True
+            if bad:
                 continue
             key = (kpi.pk, location.pk, wave.pk)
             if key in seen:
@@ -138,13 +122,10 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
     except FileRejected as exc:
         for e in exc.errors:
             error(f"line {e.line}" if e.line else "file", e.reason)
-    if not wanted and not total_errors:
+    if not wanted and not problems:
         error("file", "no data rows below the header")
-    if total_errors:
-        shown = f" (the first {len(errors)} are listed)" if total_errors > len(errors) else ""
-        raise ValidationFailed(
-            f"{total_errors} problem(s) found{shown}; nothing was imported.", errors
-        )
+    if problems:
+        raise ValidationFailed(problems.summary(), problems.listed)
     existing = {
         (v.kpi_id, v.location_id, v.wave_id): v
         for v in KpiValue.objects.for_org(organization).filter(kpi__in=[k for k, *_ in wanted])

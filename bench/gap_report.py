@@ -277,7 +277,7 @@ def generate(answers: int) -> int:
 
 FLOOR_SQL = """
 SELECT standard_id, source, COUNT(*), AVG(value_100)
-FROM {answer} WHERE organization_id = %s
+FROM {answer} WHERE organization_id = %s AND counted
 GROUP BY standard_id, source
 """
 

@@ -48,7 +48,7 @@ class DashboardFilterForm(forms.Form):
 def default_wave(org: Organization) -> Wave | None:
     """The latest wave that has answers, else the open wave (one query each)."""
     with_data = Wave.objects.for_org(org).filter(
-        Exists(Answer.objects.filter(organization=org, wave=OuterRef("pk")))
+        Exists(Answer.objects.filter(organization=org, wave=OuterRef("pk")).counted())
     )
     return (
         with_data.order_by("-starts_on", "-pk").first()

@@ -3,7 +3,10 @@
 Every figure comes from GROUP BY queries (one per kind of figure, whatever the number of
 locations or shops), so the pages that use them run a constant number of queries.
 
-* A location's score for a wave is the mean of ``Response.score_percent`` over its submitted
+Only approved shops count: every query reads counted responses and answers
+(``Response.counted``; imported shopper responses count, assigned shops once approved).
+
+* A location's score for a wave is the mean of ``Response.score_percent`` over its counted
   mystery-shop responses of that wave (knocked-out shops count with their stored percent),
   with a t interval (stats.estimate_mean).
 * Section scores average ``score_detail.sections[].percent`` (the sections that measured
@@ -65,7 +68,7 @@ def shop_sums(
     """Sums of shop percentages per (wave id, location id) of the given waves: one query."""
     rows = (
         Response.objects.for_org(organization)
-        .submitted()
+        .counted()
         .filter(
             source=Source.SHOPPER,
             wave__in=[w.pk for w in waves],
@@ -144,7 +147,7 @@ CROSS JOIN LATERAL jsonb_array_elements(
 JOIN {sections} sec
   ON sec.id::text = s.value->>'key' AND sec.survey_id = r.survey_id
 WHERE r.organization_id = %(org)s AND r.wave_id = %(wave)s AND r.status = 'submitted'
-  AND r.source = 'shopper' AND r.location_id IS NOT NULL
+  AND r.counted AND r.source = 'shopper' AND r.location_id IS NOT NULL
   AND jsonb_typeof(s.value->'percent') = 'number'
 GROUP BY sec.title, here
 """
@@ -162,7 +165,7 @@ JOIN json_each(
 JOIN {sections} sec
   ON CAST(sec.id AS TEXT) = json_extract(s.value, '$.key') AND sec.survey_id = r.survey_id
 WHERE r.organization_id = %(org)s AND r.wave_id = %(wave)s AND r.status = 'submitted'
-  AND r.source = 'shopper' AND r.location_id IS NOT NULL
+  AND r.counted AND r.source = 'shopper' AND r.location_id IS NOT NULL
   AND json_type(s.value, '$.percent') IN ('integer', 'real')
 GROUP BY sec.title, here
 """
@@ -217,6 +220,7 @@ def standards_met(*, organization: Organization, wave: Wave, location: Location)
     """Observed answers of the location meeting their standard's target: one query."""
     rows = (
         Answer.objects.for_org(organization)
+        .counted()
         .filter(
             wave=wave,
             location=location,

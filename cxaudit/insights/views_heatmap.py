@@ -148,6 +148,7 @@ def heatmap_touchpoint(request, pk):
     )
     answers = (
         Answer.objects.for_org(request.org)
+        .counted()
         .filter(standard__touchpoint=touchpoint)
         .select_related("question", "standard", "location", "wave", "response")
         .order_by("-submitted_at", "pk")
@@ -165,6 +166,7 @@ def heatmap_touchpoint(request, pk):
     if response_ids:
         texts = (
             Answer.objects.for_org(request.org)
+            .counted()
             .filter(response_id__in=response_ids, question__type__in=TEXT_TYPES, is_na=False)
             .select_related("question")
             .order_by("response_id", "question__position", "pk")

@@ -31,6 +31,10 @@ class ResponseQuerySet(OrgQuerySet):
     def submitted(self) -> ResponseQuerySet:
         return self.filter(status=Response.Status.SUBMITTED)
 
+    def counted(self) -> ResponseQuerySet:
+        """Submitted responses that count in the analysis (a mystery shop only once approved)."""
+        return self.filter(status=Response.Status.SUBMITTED, counted=True)
+
 
 class Response(models.Model):
     """One filled form. Drafts live here too (autosaved as the respondent types); submission
@@ -76,6 +80,15 @@ class Response(models.Model):
     knocked_out = models.BooleanField(default=False)
     score_detail = models.JSONField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Only approved shops count: a mystery shop filled through an assignment is not counted
+    # while it is under review, returned or rejected; approving it sets this (and its answers'
+    # copy) to true in the approval's transaction. Customer, self-assessment and imported
+    # responses count from submission (an import approves what it brings).
+    counted = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="Counted in the analysis (a mystery shop only once approved).",
+    )
 
     objects = ResponseQuerySet.as_manager()
 
@@ -101,7 +114,9 @@ class Response(models.Model):
 
 
 class AnswerQuerySet(OrgQuerySet):
-    pass
+    def counted(self) -> AnswerQuerySet:
+        """Answers that count in the analysis: every figure of cxaudit.insights reads these."""
+        return self.filter(counted=True)
 
 
 class Answer(models.Model):
@@ -137,6 +152,9 @@ class Answer(models.Model):
     pair_diff_100 = models.FloatField(
         null=True, blank=True, help_text="Perception − expectation of the standard (0–100)."
     )
+    # The response's `counted`, copied like the fields above (and updated with it when a shop
+    # is approved), so that the gap engine's one pass filters it without a join.
+    counted = models.BooleanField(default=True, db_default=True)
     # No points here on purpose: an item's points follow from its value, its question and the
     # survey's rules, so they are derived (surveys.responses.services.explain_response) rather
     # than stored, and re-scoring a wave after a rule change never rewrites millions of answer

@@ -92,6 +92,7 @@ def answer_rows(
                 value_num=native(spec, value),
                 value_100=normalise(spec, value),
                 agrees=agrees(spec, value),
+                counted=response.counted,
             )
         )
     mark_pairs(rows)
@@ -311,8 +312,10 @@ def start_response(
     wave: Wave | None = None,
     respondent_ref: str = "",
     client_id: uuid.UUID | None = None,
+    counted: bool = True,
 ) -> Response:
-    """Create a draft response of a published survey (idempotent on `client_id`)."""
+    """Create a draft response of a published survey (idempotent on `client_id`); `counted`
+    False for a response that needs approval before it counts (a mystery shop's visit)."""
     if source not in Source.values:
         raise DomainError(f"Unknown source {source!r}.", field="source")
     if not survey.is_published:
@@ -335,6 +338,7 @@ def start_response(
         location=location,
         wave=wave,
         client_id=client_id or uuid.uuid4(),
+        counted=counted,
     )
 
 

@@ -41,8 +41,9 @@ class GapFilters:
     dimension: str | None = None
 
     def answers(self) -> QuerySet[Answer]:
-        """Submitted answers in scope (wave and location are filtered in SQL)."""
-        qs = Answer.objects.filter(organization=self.organization)
+        """Counted answers in scope (wave and location are filtered in SQL); a mystery shop's
+        answers count only once the shop is approved."""
+        qs = Answer.objects.filter(organization=self.organization).counted()
         if self.wave is not None:
             qs = qs.filter(wave=self.wave)
         if self.location is not None:

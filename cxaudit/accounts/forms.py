@@ -67,11 +67,22 @@ class OrganizationSettingsForm(forms.ModelForm):
 class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
-        fields = ["code", "name", "kind", "region", "address", "is_active"]
+        fields = ["code", "name", "kind", "region", "address", "latitude", "longitude", "is_active"]
+        help_texts = {
+            "latitude": "Decimal degrees, e.g. 53.7960 (optional; photo positions are checked "
+            "against it).",
+            "longitude": "Decimal degrees, e.g. -1.5479.",
+        }
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise forms.ValidationError("Give both latitude and longitude, or neither.")
+        return data
 
     def clean_code(self):
         code = self.cleaned_data["code"]

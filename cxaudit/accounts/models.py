@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -140,6 +140,14 @@ class Location(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BRANCH)
     region = models.CharField(max_length=100, blank=True)
     address = models.CharField(max_length=300, blank=True)
+    # Where it is (WGS 84 degrees), when known: a mystery shop's photo position is checked
+    # against it (shoppers.review.integrity).
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
     is_active = models.BooleanField(default=True)
 
     objects = OrgQuerySet.as_manager()
@@ -148,6 +156,18 @@ class Location(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="location_code_unique"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(
+                        latitude__gte=-90,
+                        latitude__lte=90,
+                        longitude__gte=-180,
+                        longitude__lte=180,
+                    )
+                ),
+                name="location_coordinates_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -55,6 +55,9 @@ class Survey(models.Model):
         MYSTERY_SHOP = "mystery_shop", "Mystery shop visit form"
         CUSTOMER = "customer", "Customer survey"
         SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+        # A short scored quiz a shopper must pass before a scenario that asks for it
+        # (shoppers.Scenario.certification_survey); its responses never count in the analysis.
+        CERTIFICATION = "certification", "Shopper certification quiz"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -114,7 +117,9 @@ class Survey(models.Model):
                 name="survey_one_published_version",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["mystery_shop", "customer", "self_assessment"]),
+                condition=models.Q(
+                    kind__in=["mystery_shop", "customer", "self_assessment", "certification"]
+                ),
                 name="survey_kind_valid",
             ),
             models.CheckConstraint(

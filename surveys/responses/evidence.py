@@ -4,10 +4,17 @@ The type is decided by the file's content (magic bytes, through the ``filetype``
 its name or the browser's Content-Type. Images are decoded and re-encoded by Pillow, so whatever
 else the file carried (EXIF, comments, an HTML page appended after the image data) does not
 survive; only the GPS position is copied over, when the survey keeps it as proof of visit.
+
+Two facts about the original are kept beside the cleaned file, for the visit-integrity checks
+of mystery shops (shoppers.review.integrity): the SHA-256 of the bytes as uploaded (the same
+photo sent twice has the same hash) and the time the photo says it was taken (EXIF
+DateTimeOriginal, read before the EXIF block is dropped; never written into the stored file).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -15,6 +22,7 @@ from typing import IO, Final
 
 import filetype
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cxaudit.errors import DomainError
@@ -27,6 +35,10 @@ ALLOWED: Final = {
 }
 ACCEPT_ATTRIBUTE: Final = "image/jpeg,image/png,image/webp,application/pdf"
 GPS_IFD: Final = 0x8825
+EXIF_IFD: Final = 0x8769
+DATETIME_ORIGINAL: Final = 0x9003
+OFFSET_TIME_ORIGINAL: Final = 0x9011
+DATETIME: Final = 0x0132
 # A photo of a receipt needs no more than this; larger images are a decompression-bomb risk.
 MAX_PIXELS: Final = 50_000_000
 _PIL_FORMAT: Final = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -57,6 +69,8 @@ class CleanFile:
     height: int | None = None
     gps_lat: float | None = None
     gps_lon: float | None = None
+    content_hash: str = ""  # SHA-256 of the bytes as uploaded
+    taken_at: dt.datetime | None = None  # EXIF DateTimeOriginal of an image, when it has one
 
 
 def too_large_message(size: int | None = None) -> str:
@@ -82,7 +96,12 @@ def clean_upload(stream: IO[bytes], size: int, *, keep_location: bool) -> CleanF
     if mime == "application/pdf":
         if not data.startswith(b"%PDF-"):
             raise EvidenceRejected("The PDF file is damaged.")
-        return CleanFile(content=data, content_type=mime, extension="pdf")
+        return CleanFile(
+            content=data,
+            content_type=mime,
+            extension="pdf",
+            content_hash=hashlib.sha256(data).hexdigest(),
+        )
     return _reencode(data, mime, keep_location=keep_location)
 
 
@@ -100,6 +119,7 @@ def _reencode(data: bytes, mime: str, *, keep_location: bool) -> CleanFile:
         raise EvidenceRejected("The image has too many pixels (at most 50 megapixels).") from exc
 
     gps = _gps_ifd(image) if keep_location else None
+    taken_at = _taken_at(image)
     # EXIF orientation is about to be dropped, so apply it to the pixels first.
     image = ImageOps.exif_transpose(image)
     fmt = _PIL_FORMAT[mime]
@@ -127,7 +147,31 @@ def _reencode(data: bytes, mime: str, *, keep_location: bool) -> CleanFile:
         height=image.height,
         gps_lat=lat,
         gps_lon=lon,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        taken_at=taken_at,
     )
+
+
+def _taken_at(image: Image.Image) -> dt.datetime | None:
+    """When the photo says it was taken: EXIF DateTimeOriginal (else DateTime), with its
+    OffsetTimeOriginal when present, otherwise read in the site's time zone; None when the
+    image has no such tag or it is malformed."""
+    try:
+        exif = image.getexif()
+        sub = exif.get_ifd(EXIF_IFD)
+        raw = sub.get(DATETIME_ORIGINAL) or exif.get(DATETIME)
+        offset = sub.get(OFFSET_TIME_ORIGINAL)
+        if not isinstance(raw, str):
+            return None
+        moment = dt.datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        if isinstance(offset, str) and len(offset.strip("\x00 ")) == 6:
+            sign = -1 if offset.startswith("-") else 1
+            hours, minutes = int(offset[1:3]), int(offset[4:6])
+            zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+            return moment.replace(tzinfo=zone)
+        return timezone.make_aware(moment)
+    except Exception:  # a malformed EXIF block just means no time
+        return None
 
 
 def _gps_ifd(image: Image.Image) -> dict | None:

@@ -215,6 +215,11 @@ class Evidence(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     gps_lat = models.FloatField(null=True, blank=True)
     gps_lon = models.FloatField(null=True, blank=True)
+    # Facts of the original file for visit-integrity checks (see surveys.responses.evidence).
+    content_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 as uploaded.")
+    taken_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the photo says it was taken (EXIF)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EvidenceQuerySet.as_manager()
@@ -229,6 +234,9 @@ class Evidence(models.Model):
                 ),
                 name="evidence_content_type_allowed",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "content_hash"], name="evidence_hash_idx"),
         ]
 
     def __str__(self) -> str:

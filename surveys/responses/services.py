@@ -451,6 +451,8 @@ def attach_evidence(*, response: Response, question: Question, upload: Any) -> A
         height=clean.height,
         gps_lat=clean.gps_lat,
         gps_lon=clean.gps_lon,
+        content_hash=clean.content_hash,
+        taken_at=clean.taken_at,
     )
     evidence.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
     evidence.save()

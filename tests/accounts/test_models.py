@@ -57,3 +57,20 @@ def test_membership_has_capability_by_role(org, shopper):
     m = Membership.objects.get(user=shopper)
     assert m.role == Role.SHOPPER
     assert m.has("shops.do") and not m.has("insights.view")
+
+
+@pytest.mark.django_db
+def test_location_coordinates_are_both_or_neither_and_in_range(org):
+    from cxaudit.accounts.forms import LocationForm
+
+    base = {"code": "LDS", "name": "Leeds", "kind": "branch", "is_active": True}
+    assert LocationForm({**base, "latitude": "53.796", "longitude": "-1.548"}, organization=org)
+    assert LocationForm(
+        {**base, "latitude": "53.796", "longitude": "-1.548"}, organization=org
+    ).is_valid()
+    half = LocationForm({**base, "latitude": "53.796"}, organization=org)
+    assert not half.is_valid() and "both latitude and longitude" in str(half.errors)
+    far = LocationForm({**base, "latitude": "91", "longitude": "0"}, organization=org)
+    assert not far.is_valid() and "latitude" in far.errors
+    nan = LocationForm({**base, "latitude": "nan", "longitude": "0"}, organization=org)
+    assert not nan.is_valid() and "latitude" in nan.errors

@@ -156,3 +156,34 @@ def test_upload_without_javascript_through_the_form(org, shopper, draft):
     assert r.status_code == 302
     evidence = Evidence.objects.get(response=draft)
     assert draft.answers.get(question__code="photo").value == str(evidence.key)
+
+
+def _jpeg_taken(when: str, offset: str | None = None, colour: str = "green") -> bytes:
+    image = Image.new("RGB", (20, 20), colour)
+    exif = Image.Exif()
+    sub = {0x9003: when}
+    if offset:
+        sub[0x9011] = offset
+    exif[0x8769] = sub
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_taken_time_and_hash_of_the_original_are_kept_not_the_exif(org, shopper, draft):
+    import datetime as dt
+    import hashlib
+
+    content = _jpeg_taken("2026:10:05 14:30:00", "+01:00")
+    r = _upload(org, shopper, draft, content, "receipt.jpg")
+    evidence = Evidence.objects.get(key=r.json()["key"])
+    assert evidence.taken_at == dt.datetime(2026, 10, 5, 13, 30, tzinfo=dt.UTC)
+    assert evidence.content_hash == hashlib.sha256(content).hexdigest()
+    assert not Image.open(evidence.file.open("rb")).getexif()  # the time is not in the file
+
+
+def test_a_photo_without_or_with_a_malformed_time_has_none(org, shopper, draft):
+    for content in (_png(), _jpeg_taken("not a date"), _jpeg_taken("2026:13:45 99:00:00")):
+        r = _upload(org, shopper, draft, content, "x.jpg")
+        evidence = Evidence.objects.get(key=r.json()["key"])
+        assert evidence.taken_at is None and len(evidence.content_hash) == 64

@@ -263,6 +263,12 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "insights.remind_action_owners",
             "schedule": 3600.0,
         },
+        # Mystery shops past their deadline expire; windows closing within 24 h are reminded.
+        "shoppers.expire_overdue": {"task": "shoppers.expire_overdue", "schedule": 300.0},
+        "shoppers.send_window_reminders": {
+            "task": "shoppers.send_window_reminders",
+            "schedule": 600.0,
+        },
     }
 )
 

@@ -404,11 +404,12 @@ def evidence_errors(
     ]
 
 
-def submit_form(*, response: Response, raw_answers: Mapping[str, Any]) -> Response:
-    """Submit from the form engine: checks file answers, then submit_response (idempotent; on
-    invalid answers ValidationFailed is raised and the typed answers stay in the draft)."""
-    if response.status == Response.Status.SUBMITTED:
-        return response
+def check_form_submission(*, response: Response, raw_answers: Mapping[str, Any]) -> Structure:
+    """Check a form engine submission without submitting it: file answers name evidence of this
+    response, every answer is valid and every visible required one is given. On a problem the
+    typed answers are kept in the draft and ValidationFailed lists them; otherwise the survey's
+    structure is returned for submit_response. (A caller that must change other rows in the
+    submission's transaction, such as a mystery shop's assignment, checks first with this.)"""
     structure = load_structure(response.survey)
     raw = dict(raw_answers)
     problems = evidence_errors(response=response, structure=structure, raw_answers=raw)
@@ -424,7 +425,98 @@ def submit_form(*, response: Response, raw_answers: Mapping[str, Any]) -> Respon
         order = {code: i for i, code in enumerate(structure.questions)}
         errors = sorted([*submission_errors, *problems], key=lambda e: order.get(e[0], -1))
         raise ValidationFailed(f"{len(errors)} answer(s) need attention.", errors)
-    return submit_response(response=response, raw_answers=raw, structure=structure)
+    return structure
+
+
+def submit_form(*, response: Response, raw_answers: Mapping[str, Any]) -> Response:
+    """Submit from the form engine: checks file answers, then submit_response (idempotent; on
+    invalid answers ValidationFailed is raised and the typed answers stay in the draft)."""
+    if response.status == Response.Status.SUBMITTED:
+        return response
+    structure = check_form_submission(response=response, raw_answers=raw_answers)
+    return submit_response(response=response, raw_answers=dict(raw_answers), structure=structure)
+
+
+def stored_raw_answers(response: Response) -> dict[str, Any]:
+    """A submitted response's answers in the form a draft holds (their canonical JSON values,
+    which the form engine shows and clean_answer reads back)."""
+    return {
+        code: value
+        for code, value in response.answers.values_list("question__code", "value")
+        if value is not None
+    }
+
+
+def reopen_response(*, response: Response) -> Response:
+    """Turn a submitted response back into a draft holding its answers (a mystery shop returned
+    to its shopper for edits): its answers and score are removed until it is submitted again,
+    its evidence stays. Only for responses that do not count (an uncounted shop); runs in the
+    caller's transaction."""
+    if response.counted:
+        raise DomainError("A response that counts in the analysis cannot be reopened.")
+    raw = stored_raw_answers(response)
+    response.answers.all().delete()
+    fields = {
+        "status": Response.Status.DRAFT,
+        "draft": raw,
+        "submitted_at": None,
+        "score_earned": None,
+        "score_possible": None,
+        "score_percent": None,
+        "knocked_out": False,
+        "score_detail": None,
+        "scored_at": None,
+    }
+    Response.objects.filter(pk=response.pk).update(**fields, updated_at=timezone.now())
+    for name, value in fields.items():
+        setattr(response, name, value)
+    return response
+
+
+def rewrite_answers(*, response: Response, raw_answers: Mapping[str, Any]) -> Response:
+    """Replace a submitted response's answers with `raw_answers` and re-score it (a reviewer
+    correcting a mystery shop before it counts): cleaned, skip logic applied and derived values
+    recomputed exactly as on submission. Raises ValidationFailed naming every problem and
+    changes nothing then; only for responses that do not count. Runs in the caller's
+    transaction."""
+    if response.counted:
+        raise DomainError("A response that counts in the analysis cannot be edited.")
+    if response.status != Response.Status.SUBMITTED:
+        raise DomainError("Only a submitted response can be corrected.")
+    structure = load_structure(response.survey)
+    raw = dict(raw_answers)
+    problems = evidence_errors(response=response, structure=structure, raw_answers=raw)
+    if problems:
+        raise ValidationFailed(f"{len(problems)} answer(s) need attention.", problems)
+    submission = clean_submission(structure, raw)
+    response.answers.all().delete()
+    Answer.objects.bulk_create(answer_rows(response, structure, submission))
+    store_score(
+        response,
+        score_response(structure.rules, structure.sections, submission.answers, submission.visible),
+    )
+    response.save(
+        update_fields=[
+            "score_earned",
+            "score_possible",
+            "score_percent",
+            "knocked_out",
+            "score_detail",
+            "scored_at",
+            "updated_at",
+        ]
+    )
+    return response
+
+
+def count_response(*, response: Response) -> None:
+    """Make a submitted response count in the analysis (a mystery shop being approved): the
+    response and its answers' copy of the flag, in the caller's transaction."""
+    if response.status != Response.Status.SUBMITTED:
+        raise DomainError("Only a submitted response can count.")
+    Response.objects.filter(pk=response.pk).update(counted=True)
+    Answer.objects.filter(response=response).update(counted=True)
+    response.counted = True
 
 
 @transaction.atomic

@@ -1,0 +1,3 @@
+"""URLs of shoppers.signup (added to the "shoppers" namespace by shoppers/urls.py)."""
+
+urlpatterns: list = []

@@ -35,5 +35,9 @@ def test_seed_demo_finds_each_apps_demo_module_through_the_app_registry():
 
     # In INSTALLED_APPS order; the accounts demo is the base the command calls first.
     modules = list(demo_modules())
-    assert [m.__name__ for m in modules] == ["cxaudit.journeys.demo", "cxaudit.insights.demo"]
+    assert [m.__name__ for m in modules] == [
+        "cxaudit.journeys.demo",
+        "shoppers.demo",
+        "cxaudit.insights.demo",
+    ]
     assert all(callable(m.seed_demo) for m in modules)

@@ -17,6 +17,14 @@ LOCATIONS = [
     ("WEB-CHAT", "Web chat", Location.Kind.DIGITAL, "", ""),
     ("APP", "Northline app", Location.Kind.DIGITAL, "", ""),
 ]
+# Where the stations are (fictional places, real-looking coordinates): mystery shoppers' photo
+# positions are checked against them.
+COORDINATES = {
+    "KGX": (53.7950, -1.5476),
+    "HBS": (54.9701, -1.6011),
+    "MFP": (52.4862, -1.8904),
+    "CC-LDS": (53.7968, -1.5526),
+}
 
 USERS = [
     ("admin@northline.example", "Ada Admin", Role.PROGRAM_ADMIN, True),
@@ -42,7 +50,14 @@ def seed() -> tuple[Organization, list[DemoLogin]]:
         Location.objects.update_or_create(
             organization=org,
             code=code,
-            defaults={"name": name, "kind": kind, "region": region, "address": address},
+            defaults={
+                "name": name,
+                "kind": kind,
+                "region": region,
+                "address": address,
+                "latitude": COORDINATES.get(code, (None, None))[0],
+                "longitude": COORDINATES.get(code, (None, None))[1],
+            },
         )
     logins = []
     for email, full_name, role, is_superuser in USERS:

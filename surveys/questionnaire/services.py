@@ -26,7 +26,7 @@ from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
 from cxaudit.journeys.models import Standard, Wave
 
 from ..responses.models import Response
-from .definition import next_version, survey_problems
+from .definition import import_definition, next_version, survey_problems
 from .definition.checks import Checker, check_question, check_show_if, check_weight
 from .definition.export import config_to_json, show_if_to_json
 from .models import Question, Section, Survey
@@ -126,6 +126,18 @@ def update_survey_settings(*, survey: Survey, **settings: Any) -> Survey:
 
 
 @transaction.atomic
+@transaction.atomic
+def ensure_published(*, organization: Organization, document: Mapping[str, Any]) -> Survey:
+    """The published version of a definition's survey code; when the code has none, the
+    definition is imported and published (demo seeds: safe to run again)."""
+    survey = Survey.objects.for_org(organization).filter(code=document["code"]).published().first()
+    if survey is None:
+        survey = publish_survey(
+            survey=import_definition(organization=organization, data=dict(document))
+        )
+    return survey
+
+
 def publish_survey(*, survey: Survey) -> Survey:
     """Publish a draft after checking the whole survey; the code's previously published version
     is archived (its responses stay with it)."""

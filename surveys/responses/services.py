@@ -211,6 +211,55 @@ def submit_response(
     return locked
 
 
+def record_many(
+    items: Iterable[tuple[uuid.UUID, dict[str, Any]]],
+    structure: Structure,
+    *,
+    source: str,
+    counted: bool = True,
+) -> list[Response]:
+    """Write many submitted responses of one survey version in bulk, cleaned, scored and turned
+    into answer rows by the same functions as record_response (for seeds and generators: one
+    record_response per response costs most of their time). `items` are (client id, fields)
+    with the raw answers under "raw_answers" and Response fields (location, wave, respondent,
+    respondent_ref, submitted_at) beside them; a client id already stored is skipped. Raises
+    ValidationFailed on an invalid response. Returns the responses written, with their keys."""
+    survey = structure.survey
+    items = list(items)
+    taken = set(
+        Response.objects.filter(client_id__in=[cid for cid, _ in items]).values_list(
+            "client_id", flat=True
+        )
+    )
+    batch: list[tuple[Response, CleanSubmission]] = []
+    for client_id, fields in items:
+        if client_id in taken:
+            continue
+        fields = dict(fields)
+        submission = clean_submission(structure, fields.pop("raw_answers"))
+        response = Response(
+            organization_id=survey.organization_id,
+            survey=survey,
+            source=source,
+            status=Response.Status.SUBMITTED,
+            client_id=client_id,
+            draft={},
+            counted=counted,
+            **fields,
+        )
+        score = score_response(
+            structure.rules, structure.sections, submission.answers, submission.visible
+        )
+        store_score(response, score)
+        batch.append((response, submission))
+    Response.objects.bulk_create([response for response, _ in batch])
+    Answer.objects.bulk_create(
+        [a for response, sub in batch for a in answer_rows(response, structure, sub)],
+        batch_size=5000,
+    )
+    return [response for response, _ in batch]
+
+
 def record_response(
     *,
     survey: Survey,

@@ -11,6 +11,7 @@ from cxaudit.accounts.models import Location, Membership, User
 from cxaudit.insights.demo import seed_demo
 from cxaudit.insights.gaps import analyse_gaps
 from cxaudit.journeys import demo as journeys_demo
+from shoppers import demo as shoppers_demo
 from surveys.models import Answer, Response, SelfAssessmentRound, Survey
 from surveys.selfassess import services as selfassess
 
@@ -48,19 +49,23 @@ def test_demo_seed_shows_the_classic_picture_and_is_idempotent():
     org, _ = accounts_demo.seed()
     journeys_demo.seed_demo(org)
     started = time.monotonic()
+    shoppers_demo.seed_demo(org)  # the approved shops (seed_demo runs the apps in this order)
     seed_demo(org)
     elapsed = time.monotonic() - started
-    assert elapsed < 20, f"the insights seed took {elapsed:.1f}s"
+    assert elapsed < 30, f"the shoppers and insights seeds took {elapsed:.1f}s"
 
     counts = {
-        source: Response.objects.for_org(org).submitted().filter(source=source).count()
+        source: Response.objects.for_org(org).counted().filter(source=source).count()
         for source in ("customer", "shopper", "self")
     }
-    assert counts == {"customer": 380, "shopper": 24, "self": 8}
+    # Shops: 2 waves x (3 stations x 4 + 3 phone + 3 chat), approved; the open wave's shops
+    # under review or returned do not count.
+    assert counts == {"customer": 380, "shopper": 36, "self": 8}
     assert {s.kind for s in Survey.objects.for_org(org).published()} == {
         "customer",
         "self_assessment",
         "mystery_shop",
+        "certification",
     }
 
     analysis = analyse_gaps(organization=org)
@@ -115,6 +120,7 @@ def test_demo_seed_shows_the_classic_picture_and_is_idempotent():
 
     # A second run changes nothing.
     before = _snapshot(org)
+    shoppers_demo.seed_demo(org)
     seed_demo(org)
     assert _snapshot(org) == before
     assert ActionItem.objects.for_org(org).count() == 3

@@ -3,14 +3,15 @@ self-assessment round, made to show the classic picture (docs/self-assessments.m
 
 * managers rate themselves far above what passengers perceive on responsiveness and empathy
   (the "80 % vs 45 %" self-assessment gap), and underestimate what passengers expect;
-* mystery shoppers confirm slow phone answers at Harbour Street station (HBS);
+* mystery shoppers confirm slow phone answers at Harbour Street station (HBS) — their approved
+  shops are the shopper programme's demo (shoppers.demo, which runs before this one);
 * empathy on the phone at the Leeds contact centre improved between 2026 Q2 and Q3, so its
   SERVQUAL gap (perception - expectation) narrowed.
 
-Everything goes through the survey definition import and
-surveys.responses.services.record_response, so scores and answer columns are exactly what the
-engine stores. Answers are drawn from a random.Random seeded per response, with fixed client ids:
-a second run changes nothing.
+Everything goes through the survey definition import and surveys.responses.services
+(record_many stores exactly what record_response stores), so scores and answer columns are
+exactly what the engine stores. Answers are drawn from a random.Random seeded per response,
+with fixed client ids: a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -27,20 +27,14 @@ from django.utils import timezone
 from cxaudit.accounts.demo import DEMO_PASSWORD
 from cxaudit.accounts.models import Location, Membership, Organization, Role, User
 from cxaudit.journeys.models import Wave
-from surveys.models import Answer, Response, SelfAssessmentRound, Source, Survey
-from surveys.questionnaire.definition import import_definition
-from surveys.questionnaire.services import publish_survey
-from surveys.questionnaire.structure import Structure, load_structure
-from surveys.responses.services import answer_rows, clean_submission, store_score
-from surveys.scoring import score_response
+from surveys.models import SelfAssessmentRound, Source
+from surveys.questionnaire.services import ensure_published
+from surveys.questionnaire.structure import load_structure
+from surveys.responses.services import record_many
 from surveys.selfassess import services as selfassess
 
 from . import definitions
-from .profile import (
-    customer_answers,
-    self_answers,
-    shop_answers,
-)
+from .profile import customer_answers, self_answers
 
 NAMESPACE = uuid.UUID("b5e3f0a4-1c55-4f0e-9d8e-2f6f3c0d7a90")
 PAST_WAVES = ("2026 Q2", "2026 Q3")
@@ -48,8 +42,6 @@ OPEN_WAVE = "2026 Q4"
 CUSTOMERS_PER_LOCATION = {"KGX": 40, "HBS": 40, "MFP": 40, "CC-LDS": 40, "WEB-CHAT": 30}
 CHANNEL_OF = {"KGX": "station", "HBS": "station", "MFP": "station", "CC-LDS": "phone"}
 CHANNEL_OF["WEB-CHAT"] = "chat"
-SHOPS_PER_STATION = 4
-STATIONS = ("KGX", "HBS", "MFP")
 DEMO_MANAGER = "manager@northline.example"
 # Extra managers, each limited to one location (they self-assess that location).
 EXTRA_MANAGERS = [
@@ -62,13 +54,6 @@ EXTRA_MANAGERS = [
 def demo_uuid(*parts: Any) -> uuid.UUID:
     """The fixed client id of a demo response, from what identifies it (so a re-run skips it)."""
     return uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts))
-
-
-def _published(org: Organization, document: dict) -> Survey:
-    survey = Survey.objects.for_org(org).filter(code=document["code"]).published().first()
-    if survey is None:
-        survey = publish_survey(survey=import_definition(organization=org, data=document))
-    return survey
 
 
 def _when(rng: random.Random, wave: Wave) -> dt.datetime:
@@ -99,44 +84,6 @@ def _managers(org: Organization) -> list[tuple[User, Location | None]]:
     return out
 
 
-def _record(
-    todo: Iterator[tuple[uuid.UUID, dict]],
-    existing: set[uuid.UUID],
-    structure: Structure,
-    *,
-    source: str,
-) -> int:
-    """Write the responses not written yet in bulk, cleaned, scored and turned into answer
-    rows by the same functions as surveys.responses.services.record_response (as the CSV import
-    does: one record_response per response would take most of the seed's time)."""
-    survey = structure.survey
-    batch: list[tuple[Response, Any]] = []
-    for client_id, fields in todo:
-        if client_id in existing:
-            continue
-        submission = clean_submission(structure, fields.pop("raw_answers"))
-        response = Response(
-            organization_id=survey.organization_id,
-            survey=survey,
-            source=source,
-            status=Response.Status.SUBMITTED,
-            client_id=client_id,
-            draft={},
-            **fields,
-        )
-        score = score_response(
-            structure.rules, structure.sections, submission.answers, submission.visible
-        )
-        store_score(response, score)
-        batch.append((response, submission))
-    Response.objects.bulk_create([response for response, _ in batch])
-    Answer.objects.bulk_create(
-        [a for response, sub in batch for a in answer_rows(response, structure, sub)],
-        batch_size=5000,
-    )
-    return len(batch)
-
-
 @transaction.atomic
 def seed_demo(org: Organization) -> None:
     """Create the demo surveys, past answers and the open self-assessment round once."""
@@ -144,12 +91,12 @@ def seed_demo(org: Organization) -> None:
     if len(waves) < 3:
         return  # the journeys demo did not run: nothing to attach answers to
     locations = {loc.code: loc for loc in Location.objects.for_org(org)}
-    customer = load_structure(_published(org, definitions.customer_survey()))
-    self_survey = _published(org, definitions.self_assessment_survey())
+    customer = load_structure(
+        ensure_published(organization=org, document=definitions.customer_survey())
+    )
+    self_survey = ensure_published(organization=org, document=definitions.self_assessment_survey())
     self_structure = load_structure(self_survey)
-    shop = load_structure(_published(org, definitions.shop_survey()))
     admin = User.objects.filter(email__iexact="admin@northline.example").first()
-    shopper = User.objects.filter(email__iexact="shopper@northline.example").first()
     managers = _managers(org)
 
     rounds = {}
@@ -173,12 +120,6 @@ def seed_demo(org: Organization) -> None:
             survey=self_survey, wave=open_wave, actor=admin, closes_on=closes_on
         )
 
-    existing = set(
-        Response.objects.for_org(org)
-        .filter(wave__name__in=PAST_WAVES)
-        .values_list("client_id", flat=True)
-    )
-
     def customers():
         for wave_name in PAST_WAVES:
             for code, n in CUSTOMERS_PER_LOCATION.items():
@@ -192,23 +133,6 @@ def seed_demo(org: Organization) -> None:
                             "location": locations[code],
                             "wave": waves[wave_name],
                             "respondent_ref": f"demo-passenger-{wave_name[-2:]}-{code}-{i + 1}",
-                            "submitted_at": _when(rng, waves[wave_name]),
-                        },
-                    )
-
-    def shops():
-        for wave_name in PAST_WAVES:
-            for code in STATIONS:
-                for i in range(SHOPS_PER_STATION):
-                    key = ("shop", wave_name, code, i)
-                    rng = random.Random(":".join(map(str, key)))
-                    yield (
-                        demo_uuid(*key),
-                        {
-                            "raw_answers": shop_answers(rng, code, wave_name),
-                            "location": locations[code],
-                            "wave": waves[wave_name],
-                            "respondent": shopper,
                             "submitted_at": _when(rng, waves[wave_name]),
                         },
                     )
@@ -231,9 +155,8 @@ def seed_demo(org: Organization) -> None:
                     },
                 )
 
-    _record(customers(), existing, customer, source=Source.CUSTOMER)
-    _record(shops(), existing, shop, source=Source.SHOPPER)
-    _record(self_assessments(), existing, self_structure, source=Source.SELF)
+    record_many(customers(), customer, source=Source.CUSTOMER)
+    record_many(self_assessments(), self_structure, source=Source.SELF)
     from . import actions as demo_actions  # after the answers: actions are chosen from them
 
     demo_actions.seed(org)

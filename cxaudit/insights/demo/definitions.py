@@ -1,14 +1,17 @@
-"""The three demo questionnaires of Northline Rail, written in the survey definition format
-(docs/formats.md) and imported through it: a customer survey, a managers' self-assessment and a
-mystery-shop visit form, all mapped to the journey's standards (cxaudit.journeys.demo)."""
+"""Two demo questionnaires of Northline Rail, written in the survey definition format
+(docs/formats.md) and imported through it: a customer survey and a managers' self-assessment,
+mapped to the journey's standards (cxaudit.journeys.demo). The mystery-shop visit forms are the
+shopper programme's (shoppers.demo)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from surveys.questionnaire.definition.build import document, section
+from surveys.questionnaire.definition.build import question as q
+
 CUSTOMER_CODE = "demo-customer"
 SELF_CODE = "demo-self-assessment"
-SHOP_CODE = "demo-station-visit"
 
 LIKERT = {
     "scale_min": 1,
@@ -113,34 +116,6 @@ CHANNELS: list[tuple[str, str, list[tuple[str, str, str, str]]]] = [
 ]
 
 
-def q(code: str, type: str, text: str, **fields: Any) -> dict[str, Any]:
-    """One question of a definition, every field written out (as an export would)."""
-    return {
-        "code": code,
-        "type": type,
-        "text": text,
-        "help_text": fields.get("help_text", ""),
-        "required": fields.get("required", False),
-        "points": fields.get("points", 1),
-        "bonus": False,
-        "critical": fields.get("critical", False),
-        "standard": fields.get("standard"),
-        "aspect": fields.get("aspect"),
-        "config": fields.get("config", {}),
-        "show_if": fields.get("show_if"),
-    }
-
-
-def section(title: str, questions: list[dict], **fields: Any) -> dict[str, Any]:
-    return {
-        "title": title,
-        "description": fields.get("description", ""),
-        "weight": fields.get("weight"),
-        "show_if": fields.get("show_if"),
-        "questions": questions,
-    }
-
-
 def code_of(standard: str, aspect: str) -> str:
     """Question code of a standard's item: `resp_desk_01_p` (perception) or `..._e`."""
     return f"{standard.lower().replace('-', '_')}_{aspect[0]}"
@@ -160,21 +135,6 @@ def likert_pair(standard: str, perceived: str, expected: str, **fields: Any) -> 
         )
         for aspect, text in (("perception", perceived), ("expectation", expected))
     ]
-
-
-def document(code: str, title: str, kind: str, description: str, sections: list[dict]) -> dict:
-    return {
-        "format": "cxaudit.survey",
-        "format_version": 1,
-        "code": code,
-        "title": title,
-        "description": description,
-        "kind": kind,
-        "scoring": {"na_policy": "omit", "bonus_cap": True, "critical_scope": "section"},
-        "paging": "sections",
-        "keep_photo_location": False,
-        "sections": sections,
-    }
 
 
 def customer_survey() -> dict[str, Any]:
@@ -266,85 +226,5 @@ def self_assessment_survey() -> dict[str, Any]:
         "self_assessment",
         "How well do we deliver our service standards, and what do passengers expect? "
         "Your answers are compared with what passengers and mystery shoppers report.",
-        sections,
-    )
-
-
-def shop_survey() -> dict[str, Any]:
-    def yes_no(code, text, standard, **kw):
-        return q(code, "yes_no", text, required=True, standard=standard, aspect="perception", **kw)
-
-    sections = [
-        section(
-            "Phone call to the station",
-            [
-                q(
-                    "phone_seconds",
-                    "number",
-                    "How many seconds until a person answered?",
-                    help_text="From the end of the menu to a person speaking.",
-                    required=True,
-                    points=2,
-                    standard="RESP-PHONE-01",
-                    aspect="perception",
-                    config={"unit": "seconds", "target_value": 60, "target_comparator": "<="},
-                ),
-                yes_no("phone_name", "Did the agent use your name?", "EMP-PHONE-01"),
-                yes_no(
-                    "phone_next",
-                    "Did the agent confirm what happens next and by when?",
-                    "ASSU-PHONE-01",
-                ),
-            ],
-        ),
-        section(
-            "At the ticket desk",
-            [
-                q(
-                    "queue_minutes",
-                    "number",
-                    "How many minutes did you queue?",
-                    required=True,
-                    standard="RESP-DESK-01",
-                    aspect="perception",
-                    config={"unit": "minutes", "target_value": 5, "target_comparator": "<="},
-                ),
-                yes_no("greeted", "Did the agent greet you and make eye contact?", "EMP-DESK-01"),
-                yes_no(
-                    "cheapest_fare",
-                    "Did the agent offer the cheapest valid fare?",
-                    "REL-DESK-01",
-                    points=2,
-                    critical=True,
-                    help_text="Knock-out: a wrong fare zeroes this section.",
-                ),
-                yes_no(
-                    "restrictions",
-                    "Did the agent explain the ticket's restrictions correctly?",
-                    "ASSU-DESK-01",
-                ),
-                yes_no(
-                    "desk_clean",
-                    "Was the desk area clean, the fare boards legible?",
-                    "TANG-DESK-01",
-                ),
-            ],
-        ),
-        section(
-            "On the concourse",
-            [
-                yes_no("staff_visible", "Were staff visible and identifiable?", "TANG-DESK-02"),
-                yes_no(
-                    "platform_info", "Was the platform information you got correct?", "ASSU-DESK-02"
-                ),
-                q("notes", "long_text", "Notes for the reviewer", points=0),
-            ],
-        ),
-    ]
-    return document(
-        SHOP_CODE,
-        "Station visit and phone call",
-        "mystery_shop",
-        "Call the station first, then visit the ticket desk and the concourse.",
         sections,
     )

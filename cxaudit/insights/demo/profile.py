@@ -104,27 +104,3 @@ def self_answers(rng: random.Random, channel: str | None, wave: str) -> dict:
         answers[code_of(standard, "perception")] = likert(rng, SELF[dim], 0.6)
         answers[code_of(standard, "expectation")] = likert(rng, SELF_EXPECTED[dim], 0.7)
     return answers
-
-
-def shop_answers(rng: random.Random, station: str, wave: str) -> dict:
-    """A mystery shop: slow phone answers at Harbour Street (HBS), mostly fine elsewhere."""
-    if station == "HBS":
-        seconds = rng.randint(85, 240)
-    else:
-        seconds = rng.randint(70, 90) if rng.random() < 0.1 else rng.randint(12, 58)
-
-    def yes(p: float) -> str:
-        return "yes" if rng.random() < p else "no"
-
-    return {
-        "phone_seconds": seconds,
-        "phone_name": yes(0.45),
-        "phone_next": yes(0.7),
-        "queue_minutes": rng.randint(1, 9) if station == "HBS" else rng.randint(1, 6),
-        "greeted": yes(0.75),
-        "cheapest_fare": yes(0.85),
-        "restrictions": yes(0.8),
-        "desk_clean": yes(0.9),
-        "staff_visible": yes(0.85),
-        "platform_info": yes(0.9),
-    }

@@ -152,6 +152,9 @@ AXES_USERNAME_CALLABLE = "cxaudit.accounts.security.login_identity"
 # Password-reset requests per normalised email and per client address, per hour.
 CXAUDIT_RESET_PER_EMAIL = int(env("CXAUDIT_RESET_PER_EMAIL", "3"))
 CXAUDIT_RESET_PER_IP = int(env("CXAUDIT_RESET_PER_IP", "20"))
+# Shopper applications (/join/<org>/) per normalised email and per client address, per hour.
+CXAUDIT_SIGNUP_PER_EMAIL = int(env("CXAUDIT_SIGNUP_PER_EMAIL", "3"))
+CXAUDIT_SIGNUP_PER_IP = int(env("CXAUDIT_SIGNUP_PER_IP", "10"))
 # Only trust X-Forwarded-For for the number of proxies we are told sit in front of us.
 AXES_CLIENT_IP_CALLABLE = "cxaudit.accounts.security.client_ip"
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))

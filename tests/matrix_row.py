@@ -13,7 +13,7 @@ from cxaudit.accounts.permissions import Cap
 @dataclass(frozen=True)
 class Row:
     name: str
-    capability: Cap
+    capability: Cap | None
     kwargs: Callable[..., dict] = lambda org: {}
     method: str = "get"
     # Owner-only pages (a respondent's own draft): `kwargs` is called as kwargs(org, user) with
@@ -21,6 +21,9 @@ class Row:
     per_user: bool = False
     # Statuses that count as "allowed" (an upload endpoint posted without a file answers 400).
     allowed: tuple[int, ...] = (200, 302)
+    # A page anybody may open (a programme's sign-up page): every role, outsiders and anonymous
+    # visitors get an allowed status; `capability` is None.
+    public: bool = False
 
     def url_kwargs(self, org: Organization, user=None) -> dict:
         return self.kwargs(org, user) if self.per_user else self.kwargs(org)

@@ -65,7 +65,8 @@ def org_create(request):
 def org_home(request):
     ctx = request.org_ctx
     if not ctx.can(Cap.STAFF_AREA):
-        return render(request, "accounts/shopper_home.html", {"org": request.org})
+        # Shoppers' home is "My shops" (shoppers.visits), named by URL: accounts imports no app.
+        return redirect("shoppers:home", org_slug=request.org.slug)
     org = request.org
     stats = {
         "locations": ctx.membership.visible_locations().filter(is_active=True).count(),

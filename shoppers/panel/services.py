@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -56,6 +57,9 @@ def apply_with_new_account(
     email = normalise_identity(email)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        # Hash the password all the same: the answer then takes as long as making an account
+        # does, so its timing does not tell a stranger that the address has one.
+        make_password(password)
         queue_message(
             purpose=emails.ALREADY_REGISTERED,
             key=f"signup-known:{organization.pk}:{existing.pk}:{timezone.localdate().isoformat()}",

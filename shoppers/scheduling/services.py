@@ -145,9 +145,27 @@ def problems_taking(
     )
     if lockout:
         problems.append(lockout)
+    problems.extend(
+        limit_problems(organization=org, shopper=shopper, programme=programme, via=via, at=at)
+    )
+    return problems
+
+
+def limit_problems(
+    *,
+    organization: Organization,
+    shopper: User,
+    programme: ShopperProgramme,
+    via: str,
+    at: dt.datetime,
+) -> list[str]:
+    """The limits on what shoppers take themselves, whatever the job (empty: within them): the
+    shops held at once and, from the job board, the jobs taken today. Staff are not limited.
+    (Part of problems_taking; the job board shows them before a job is chosen.)"""
+    problems = []
     if via in (Via.SELF, Via.REQUEST, Via.OFFER):
         holding = (
-            Assignment.objects.for_org(org)
+            Assignment.objects.for_org(organization)
             .filter(shopper=shopper, status__in=ACTIVE_STATUSES)
             .count()
         )
@@ -159,7 +177,7 @@ def problems_taking(
     if via == Via.SELF:
         day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
         taken_today = AssignmentEvent.objects.filter(
-            organization=org,
+            organization=organization,
             actor=shopper,
             kind=AssignmentEvent.Kind.TRANSITION,
             to_status=Status.ASSIGNED,
@@ -792,6 +810,7 @@ __all__ = [
     "decline_offer",
     "decline_request",
     "expire_overdue",
+    "limit_problems",
     "log_event",
     "offer_job",
     "plan_bulk",

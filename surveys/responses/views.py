@@ -10,6 +10,7 @@ subclass that finds the draft by its token and uses the public layout.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
@@ -39,6 +40,21 @@ from .models import Evidence, Response
 
 JSON_NO_STORE = {"Cache-Control": "no-store"}
 
+# Drafts that another app answers through pages of its own (a mystery shop's visit form, a
+# certification quiz) are claimed here by that app (in its AppConfig.ready), so that the
+# generic member pages below cannot be used to go round its rules (deadline, visit details).
+# Each claimant says whether a response is one of its drafts.
+_draft_claimants: list[Callable[[Response], bool]] = []
+
+
+def claim_drafts(claimant: Callable[[Response], bool]) -> None:
+    if claimant not in _draft_claimants:
+        _draft_claimants.append(claimant)
+
+
+def claimed_elsewhere(response: Response) -> bool:
+    return any(claimant(response) for claimant in _draft_claimants)
+
 
 class FormEngineMixin:
     """Render, autosave, submit and upload for one draft response (see the module docstring)."""
@@ -57,6 +73,10 @@ class FormEngineMixin:
 
     def endpoint_urls(self, response: Response) -> dict[str, str]:
         raise NotImplementedError
+
+    def form_context(self, response: Response | None) -> dict[str, Any]:
+        """Extra context for the layout around the form (e.g. the shop being reported)."""
+        return {}
 
     # -- shared behaviour -------------------------------------------------------------------
 
@@ -109,6 +129,7 @@ class FormEngineMixin:
             },
             "max_upload": max_bytes(),
             "org": getattr(self, "org", None),
+            **self.form_context(response),
         }
         return render(request, self.template_name, context, status=status)
 
@@ -227,7 +248,10 @@ class MemberDraftMixin(OrgViewMixin, FormEngineMixin):
 
     def get_draft(self) -> Response:
         mine = Response.objects.filter(respondent=self.request.user).select_related("survey")
-        return get_for_org(mine, self.org, client_id=self.kwargs["client_id"])
+        response = get_for_org(mine, self.org, client_id=self.kwargs["client_id"])
+        if claimed_elsewhere(response):
+            raise Http404("Not found.")
+        return response
 
     def base_template(self) -> str:
         return "base_staff.html" if self.org_ctx.can(Cap.STAFF_AREA) else "base_shopper.html"

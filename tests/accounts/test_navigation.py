@@ -133,8 +133,9 @@ def test_each_staff_role_sees_only_its_groups_and_items(request, org, role):
 
 @pytest.mark.django_db
 def test_shopper_keeps_the_shopper_navigation(shopper, org):
-    bar = page_bar(shopper, reverse("accounts:org_home", args=[org.slug]))
-    assert bar.top == ["My assignments"]
+    bar = page_bar(shopper, reverse("shoppers:home", args=[org.slug]))
+    assert bar.top == ["My shops", "Job board", "Earnings", "Profile"]
+    assert bar.current == ["My shops"]
     assert bar.groups == {}
 
 

@@ -25,8 +25,12 @@ def test_login_by_email_lands_on_the_organisation(program_admin, org):
 
 @pytest.mark.django_db
 def test_shopper_home_is_the_shopper_page(roles, org):
-    response = roles.client("shopper").get(reverse("accounts:org_home", args=[org.slug]))
-    assert b"My assignments" in response.content
+    client = roles.client("shopper")
+    response = client.get(reverse("accounts:org_home", args=[org.slug]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("shoppers:home", args=[org.slug])
+    response = client.get(response["Location"])
+    assert b"My shops" in response.content
     assert b"Members" not in response.content
 
 

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
         ("program_admin", "Acme Rail"),
         ("reviewer", "Acme Rail"),
         ("manager", "Acme Rail"),
-        ("shopper", "My assignments"),
+        ("shopper", "My shops"),
     ],
 )
 def test_each_role_logs_in_and_sees_its_home(request, page, fixture, heading):

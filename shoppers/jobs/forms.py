@@ -1,0 +1,13 @@
+"""Forms of the job pages (they validate; shoppers.scheduling.services acts)."""
+
+from django import forms
+
+
+class RequestForm(forms.Form):
+    note = forms.CharField(
+        label="A note for the programme team (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example when you plan to go.",
+    )

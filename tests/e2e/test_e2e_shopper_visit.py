@@ -119,7 +119,7 @@ def test_a_shopper_takes_a_job_and_sends_the_visit_from_a_phone(page, org, job, 
 
     page.get_by_role("button", name="Toggle navigation").click()
     nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="Earnings").wait_for()
+    page.locator("#mainnav.show").wait_for()  # opened, not still sliding
     assert nav.locator("[aria-current=page]").inner_text() == "My shops"
     shot(page, "nav")
     nav.get_by_role("link", name="Job board").click()

@@ -52,7 +52,12 @@ def board(request):
     )
     offers = list(
         JobOffer.objects.for_org(org)
-        .filter(shopper=user, status=JobOffer.Status.OFFERED, assignment__status=S.OPEN)
+        .filter(
+            shopper=user,
+            status=JobOffer.Status.OFFERED,
+            assignment__status=S.OPEN,
+            assignment__window_end__gt=timezone.now(),
+        )
         .select_related("assignment__scenario", "assignment__location")
         .order_by("assignment__deadline", "pk")
     )

@@ -117,7 +117,7 @@ def _join_as_member(request, org: Organization, context: dict):
     if profile is not None and membership is not None and membership.is_active:
         messages.info(request, f"You have already applied to {org.name}.")
         return redirect("shoppers:home", org_slug=org.slug)
-    if membership is not None and membership.role != Role.SHOPPER:
+    if membership is not None and (membership.role != Role.SHOPPER or not membership.is_active):
         return render(
             request,
             "shoppers/signup/join_staff.html",

@@ -86,7 +86,12 @@ def home(request):
     ).get_page(request.GET.get("page"))
     offers = (
         JobOffer.objects.for_org(org)
-        .filter(shopper=request.user, status=JobOffer.Status.OFFERED, assignment__status=S.OPEN)
+        .filter(
+            shopper=request.user,
+            status=JobOffer.Status.OFFERED,
+            assignment__status=S.OPEN,
+            assignment__window_end__gt=timezone.now(),
+        )
         .select_related("assignment__scenario", "assignment__location")
         .order_by("assignment__deadline", "pk")
     )

@@ -293,3 +293,11 @@ def test_the_attempts_run_out(org, quiz_scenario, ann):
 def test_a_pending_shopper_profile_page_works(org):
     pending = add_shopper(org, "wait@shoppers.test", status=ShopperProfile.Status.PENDING)
     assert client_of(pending).get(url("profile", org)).status_code == 200
+
+
+def test_a_removed_shopper_is_told_so_and_not_re_added(org, ann):
+    Membership.objects.filter(user=ann, organization=org).update(is_active=False)
+    client = client_of(ann)
+    assert b"Your access to Acme Rail was removed" in client.get(join_url(org)).content
+    client.post(join_url(org), {"consent": "on"})
+    assert not Membership.objects.get(user=ann, organization=org).is_active

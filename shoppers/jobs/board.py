@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Trim
 
@@ -27,13 +28,30 @@ from ..scheduling.rules import ShopperFacts, blocks, eligibility_problems, merge
 class Board:
     profile: ShopperProfile | None
     facts: ShopperFacts | None
-    jobs: QuerySet[Assignment]
+    # The primary keys of the jobs listed, in order: sorting and paging narrow rows, the page's
+    # jobs are then loaded with what the page shows (page()).
+    ids: QuerySet
     # Scenarios whose jobs are shown though their certification quiz is still to be passed.
     needs_certification: set[int] = field(default_factory=set)
 
     @property
     def active(self) -> bool:
         return self.facts is not None and self.facts.active
+
+    def page(self, number, per_page: int) -> Page:
+        """One page of the board, its jobs loaded with their scenario, location and wave (two
+        queries for the page whatever its number: the count and the keys, then the jobs)."""
+        page = Paginator(self.ids, per_page).get_page(number)
+        ids = list(page.object_list)
+        jobs = Assignment.objects.filter(pk__in=ids).select_related(
+            "scenario__touchpoint", "location", "wave"
+        )
+        by_pk = {job.pk: job for job in jobs}
+        page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
+        region = self.facts.region if self.facts else ""
+        for job in page.object_list:
+            job.nearby = bool(region) and job.location.region.strip().lower() == region
+        return page
 
 
 def lockout_condition(
@@ -64,7 +82,7 @@ def job_board(
     if facts is not None:
         profile = ShopperProfile.objects.for_org(organization).filter(user=user).first()
     if facts is None or not facts.active:
-        return Board(profile=profile, facts=facts, jobs=Assignment.objects.none())
+        return Board(profile=profile, facts=facts, ids=Assignment.objects.none())
     eligible, needs_certification = [], set()
     for scenario in Scenario.objects.for_org(organization):
         rule = facts_mod.rule_of(scenario)
@@ -93,10 +111,10 @@ def job_board(
             default=Value(1),
             output_field=IntegerField(),
         )
-    jobs = (
+    ids = (
         jobs.annotate(location_region=Lower(Trim("location__region")))
         .annotate(away=nearby)
-        .select_related("scenario__touchpoint", "location", "wave")
         .order_by("away", "window_start", "deadline", "pk")
+        .values_list("pk", flat=True)
     )
-    return Board(profile=profile, facts=facts, jobs=jobs, needs_certification=needs_certification)
+    return Board(profile=profile, facts=facts, ids=ids, needs_certification=needs_certification)

@@ -7,7 +7,6 @@ services decide; a refusal is shown with their reason."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -43,7 +42,7 @@ def board(request):
     programme = ShopperProgramme.of(org)
     now = timezone.now()
     found = job_board(organization=org, user=user, lockout_days=programme.lockout_days, now=now)
-    page = Paginator(found.jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = found.page(request.GET.get("page"), PAGE_SIZE)
     ids = [job.pk for job in page]
     requested = set(
         JobRequest.objects.for_org(org)

@@ -163,7 +163,10 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status=S.OPEN, shopper__isnull=True)
                 | models.Q(status__in=[S.CANCELLED, S.EXPIRED])
-                | models.Q(shopper__isnull=False),
+                | (
+                    ~models.Q(status__in=[S.OPEN, S.CANCELLED, S.EXPIRED])
+                    & models.Q(shopper__isnull=False)
+                ),
                 name="assignment_shopper_matches_status",
             ),
             models.CheckConstraint(

@@ -2,11 +2,12 @@
 location again. ORM rows become these specs at one seam (shoppers.scheduling.facts); the
 services, the job board and bulk creation all decide with the same functions.
 
-Lockout: two visits by one shopper at one location must be at least `lockout_days` apart. A
-shop the shopper holds blocks the days within the lockout of its visit (the visit time once
-known, else its start, else its whole window). A job can be taken when part of its window is
-outside every block (the shopper can still visit in time), and a visit can be started only at a
-moment outside every block.
+Lockout: two visits by one shopper at one location must be at least `lockout_days` apart
+(exactly `lockout_days` apart is allowed, before as after the other visit). A shop the shopper
+holds blocks the moments strictly within the lockout of its visit (the visit time once known,
+else its start, else its whole window): an open interval, whose two ends are free. A job can be
+taken when some moment of its window is outside every block (the shopper can still visit in
+time), and a visit can be started only at a moment outside every block.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class HeldShop:
     started_at: datetime | None = None
 
     def block(self, lockout: timedelta) -> tuple[datetime, datetime]:
-        """The moments at which another visit to the same location is too close to this one."""
+        """The open interval (lo, hi) of moments at which another visit to the same location
+        is too close to this one (lo and hi themselves are exactly the lockout away)."""
         moment = self.visited_at or self.started_at
         if moment is not None:
             return moment - lockout, moment + lockout
@@ -153,10 +155,11 @@ def blocks(
 def first_free_moment(
     start: datetime, end: datetime, blocked: list[tuple[datetime, datetime]]
 ) -> datetime | None:
-    """The earliest moment of [start, end] outside every (sorted) block, None if there is none."""
+    """The earliest moment of [start, end] outside every (sorted, open) block, None if there
+    is none."""
     moment = start
     for lo, hi in blocked:
-        if lo <= moment < hi:
+        if lo < moment < hi:
             moment = hi
         if moment > end:
             return None
@@ -215,7 +218,7 @@ def visit_lockout_problem(
     for lo, hi in blocks(
         held, location_id=location_id, lockout_days=lockout_days, exclude_id=exclude_id
     ):
-        if lo <= at < hi:
+        if lo < at < hi:
             return (
                 f"it is less than {lockout_days} days from your other shop at this location; "
                 f"you can visit from {timezone.localtime(hi):%d %b %Y %H:%M}"

@@ -233,16 +233,24 @@ class Assignment(models.Model):
             )
 
     def assign(self, *, shopper, at: datetime) -> None:
-        """open -> assigned to `shopper` (rules are checked by the scheduling service)."""
+        """open -> assigned to `shopper` while its visit window is open (the other rules are
+        checked by the scheduling service)."""
         self._require((S.OPEN,), "assigned")
-        if at > self.deadline:
+        if at > self.window_end:
             raise DomainError("This job's visit window has closed.", field="shopper")
         self._claim(to=S.ASSIGNED, where={"shopper__isnull": True}, shopper=shopper, assigned_at=at)
 
     def unassign(self) -> None:
-        """assigned -> open (staff, or the shopper releasing a job not yet started)."""
+        """assigned -> open (staff, or the shopper releasing a job not yet started); the next
+        holder is reminded afresh."""
         self._require((S.ASSIGNED,), "released")
-        self._claim(to=S.OPEN, where={"shopper": self.shopper}, shopper=None, assigned_at=None)
+        self._claim(
+            to=S.OPEN,
+            where={"shopper": self.shopper},
+            shopper=None,
+            assigned_at=None,
+            reminded_at=None,
+        )
 
     def start(self, *, by, at: datetime) -> None:
         """assigned -> in progress: the shopper starts the visit inside its window."""

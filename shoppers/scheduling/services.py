@@ -129,8 +129,8 @@ def problems_taking(
     problems = eligibility_problems(facts, facts_mod.rule_of(assignment.scenario), voice)
     if assignment.location_id in facts.excluded:
         problems.append(f"{voice.subject} may not shop this location")
-    if assignment.deadline < at:
-        problems.append("its deadline has passed")
+    if assignment.window_end < at:
+        problems.append("its visit window has closed")
     held = facts_mod.held_shops(
         organization=org, user_ids=[shopper.pk], location_ids=[assignment.location_id]
     ).get(shopper.pk, [])
@@ -234,6 +234,8 @@ def self_assign(*, assignment: Assignment, shopper: User, at: dt.datetime | None
     at = at or timezone.now()
     shopper_profile(assignment.organization, shopper, lock=True)
     assignment = _locked(assignment)
+    if assignment.status == Status.ASSIGNED and assignment.shopper_id == shopper.pk:
+        return assignment  # a replay (a double click): it is theirs already
     if not assignment.scenario.allow_self_assign:
         raise DomainError("This job must be requested; staff then confirm it.")
     if assignment.status != Status.OPEN:
@@ -263,7 +265,8 @@ def request_job(*, assignment: Assignment, shopper: User, note: str = "") -> Job
             return request  # a replay
         if request.status != JobRequest.Status.WITHDRAWN:
             raise DomainError("You already asked for this job and it was answered.")
-        request.status, request.note, request.decided_at = JobRequest.Status.PENDING, note, None
+        request.status, request.note = JobRequest.Status.PENDING, note[:500]
+        request.decided_at = None
         request.save(update_fields=["status", "note", "decided_at"])
     log_event(assignment, actor=shopper, kind=AssignmentEvent.Kind.REQUEST, reason=note[:500])
     return request
@@ -458,7 +461,12 @@ def _validate_job(
         raise DomainError("This wave is closed.", field="wave")
     if window_end <= window_start:
         raise DomainError("The visit window must end after it starts.", field="window_end")
-    if window_start.date() < wave.starts_on or window_end.date() > wave.ends_on + dt.timedelta(1):
+    # From the midnight that starts the wave's first day to the one that ends its last day.
+    opens = timezone.make_aware(dt.datetime.combine(wave.starts_on, dt.time()))
+    closes = timezone.make_aware(
+        dt.datetime.combine(wave.ends_on + dt.timedelta(days=1), dt.time())
+    )
+    if window_start < opens or window_end > closes:
         raise DomainError(
             f"The visit window must lie inside the wave ({wave.starts_on:%d %b %Y} to "
             f"{wave.ends_on:%d %b %Y}).",
@@ -506,7 +514,7 @@ def create_assignment(
     )
     log_event(assignment, actor=actor, kind=AssignmentEvent.Kind.CREATED)
     if shopper is not None:
-        assign_shopper(assignment=assignment, shopper=shopper, actor=actor)
+        assignment = assign_shopper(assignment=assignment, shopper=shopper, actor=actor)
     return assignment
 
 
@@ -749,7 +757,7 @@ REMINDER_BEFORE = dt.timedelta(hours=24)
 
 def send_window_reminders(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Periodic: a reminder for each held shop whose window closes within 24 hours, once per
-    window (the key names the window's end, so a moved window is reminded again)."""
+    holder and window (the key names both; a shop given to someone else is reminded again)."""
     now = now or timezone.now()
     due = (
         Assignment.objects.filter(
@@ -772,7 +780,7 @@ def send_window_reminders(*, now: dt.datetime | None = None, limit: int = 1000) 
             notify_shopper(
                 emails.REMINDER,
                 assignment,
-                f"reminder:{assignment.window_end.isoformat()}",
+                f"reminder:{assignment.shopper_id}:{assignment.window_end.isoformat()}",
             )
             sent += 1
     return sent

@@ -188,3 +188,31 @@ def send(job, shopper, answers=None, *, visited_at=None, minutes=12, expense=Non
 def fill(job, shopper, answers=None, **kw):
     """Take, start, record and submit a shop (the shopper's side, end to end)."""
     return send(take_and_start(job, shopper), shopper, answers, **kw)
+
+
+def race(*calls):
+    """Run the calls at the same moment, each in its own thread and database connection;
+    returns what each returned or raised (an exception instance), in order. Needs a
+    transactional test (django_db(transaction=True)) so that the threads see the data."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = call()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results

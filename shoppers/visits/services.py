@@ -23,7 +23,7 @@ from surveys.responses.services import (
     submit_response,
 )
 
-from ..models import Assignment, AssignmentEvent, ShopperProgramme
+from ..models import REVIEWABLE_STATUSES, Assignment, AssignmentEvent, ShopperProgramme
 from ..review.integrity import assess
 from ..scheduling import facts as facts_mod
 from ..scheduling.rules import visit_lockout_problem
@@ -114,7 +114,9 @@ def record_visit(
         )
     if not 1 <= visit_minutes <= 24 * 60:
         raise DomainError("Give the visit's length in minutes (1 to 1440).", field="visit_minutes")
-    if expense_claimed is not None and not (Decimal("0") <= expense_claimed <= Decimal("99999")):
+    if expense_claimed is not None and not (
+        expense_claimed.is_finite() and Decimal("0") <= expense_claimed <= Decimal("99999")
+    ):
         raise DomainError("The expense must be an amount of 0 or more.", field="expense_claimed")
     fields = {
         "visited_at": visited_at,
@@ -169,6 +171,11 @@ def submit_visit(
     structure = check_form_submission(response=response, raw_answers=raw_answers)
     with transaction.atomic():
         locked = _locked(current)
+        if locked.status in REVIEWABLE_STATUSES:
+            # The same submission sent twice at once: the other one went through meanwhile
+            # (the row lock waited for it; the response joined to it was read before that).
+            locked.response.refresh_from_db()
+            return locked
         before = locked.status
         locked.submit(by=shopper, at=at)
         submit_response(

@@ -139,7 +139,7 @@ def test_the_table_covers_every_status_and_method():
     assert reached | {S.OPEN} == set(ALL)
 
 
-# -- the rules inside the methods ---------------------------------------------------------------
+# -- the rules inside the methods ------------------------------------------------------------------
 
 
 def test_start_only_inside_the_window_and_before_the_deadline(shop_of, ann, bob):
@@ -324,7 +324,7 @@ def test_a_released_and_retaken_job_is_not_started_by_its_first_holder(shop_of, 
     assert stored.status == S.ASSIGNED and stored.shopper == bob
 
 
-# -- the database's own guarantees ----------------------------------------------------------------
+# -- the database's own guarantees -----------------------------------------------------------------
 
 
 def _refused(shop: Assignment, **fields) -> None:

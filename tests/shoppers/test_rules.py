@@ -39,7 +39,7 @@ def who(**kw):
     return shopper_facts(**kw)
 
 
-# -- eligibility ---------------------------------------------------------------------------------
+# -- eligibility -----------------------------------------------------------------------------------
 
 
 def test_anyone_active_may_take_a_scenario_without_conditions():
@@ -353,7 +353,7 @@ def test_nobody_allowed_leaves_the_job_unassigned_and_the_queue_intact():
     assert given_to(d, [job(10), job(11), job(12)]) == [1, 2, 3]
 
 
-# -- a property: whatever the candidates and jobs, no job breaks a rule --------------------------
+# -- a property: whatever the candidates and jobs, no job breaks a rule ----------------------------
 
 REGIONS = ["north", "south"]
 LANGS = ["en", "fr", "cy"]

@@ -84,7 +84,7 @@ def build(purpose: str, message: Message):
     return registry.get(purpose).build(message)
 
 
-# -- self-assignment ---------------------------------------------------------------------------
+# -- self-assignment -------------------------------------------------------------------------------
 
 
 def test_taking_a_job_confirms_it_once_and_a_double_click_is_a_replay(job, ann):
@@ -255,7 +255,7 @@ def test_one_shopper_taking_two_jobs_at_once_cannot_pass_the_limit(programme, ne
     assert Assignment.objects.filter(shopper=ann).count() == 1
 
 
-# -- requests ------------------------------------------------------------------------------------
+# -- requests --------------------------------------------------------------------------------------
 
 
 def test_request_then_accept(job, ann, bob, program_admin):
@@ -377,7 +377,7 @@ def test_declining_an_offer_and_accepting_within_the_limits(
     assert row(job)["status"] == S.OPEN
 
 
-# -- staff ---------------------------------------------------------------------------------------
+# -- staff -----------------------------------------------------------------------------------------
 
 
 def test_staff_assign_unassign_and_cancel_with_reasons(job, ann, program_admin):

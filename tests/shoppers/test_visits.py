@@ -28,7 +28,7 @@ def taken(job, ann):
     return scheduling.self_assign(assignment=job, shopper=ann)
 
 
-# -- starting ----------------------------------------------------------------------------------
+# -- starting --------------------------------------------------------------------------------------
 
 
 def test_starting_makes_one_uncounted_draft_and_a_replay_makes_no_other(taken, ann, location):
@@ -106,7 +106,7 @@ def test_the_lockout_is_checked_at_the_moment_the_visit_starts(
     assert shop.status == S.IN_PROGRESS
 
 
-# -- the visit's details -----------------------------------------------------------------------
+# -- the visit's details ---------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_record_visit_only_before_sending(started, ann):
         )
 
 
-# -- sending -----------------------------------------------------------------------------------
+# -- sending ---------------------------------------------------------------------------------------
 
 
 def test_sending_without_the_visit_details_keeps_the_typing(started, ann):

@@ -68,6 +68,11 @@ def create_batch(
     """Put every payable shop (of the chosen shoppers) into a new batch. Shops are claimed by
     a conditional update, so a shop can be in one batch only, even when two people create
     batches at once."""
+    # One batch creation at a time per organisation (the programme row is the lock): the
+    # reference numbers today's batches, so two at once would pick the same one; the second
+    # waits, then finds the shops taken.
+    programme = ShopperProgramme.of(organization)
+    ShopperProgramme.objects.select_for_update().filter(pk=programme.pk).first()
     candidates = Assignment.objects.for_org(organization).payable()
     if shopper_ids:
         candidates = candidates.filter(shopper_id__in=shopper_ids)
@@ -79,7 +84,7 @@ def create_batch(
     batch = PayoutBatch.objects.create(
         organization=organization,
         reference=f"PAY-{today:%Y%m%d}-{count + 1:02d}",
-        currency=ShopperProgramme.of(organization).currency,
+        currency=programme.currency,
         total=ZERO,
         shops=0,
         created_by=actor,

@@ -123,6 +123,8 @@ def _decide(profile: ShopperProfile, *, frm: tuple[str, ...], to: str, actor: Us
         status=to, decided_at=now, decided_by=actor
     )
     if not claimed:
+        # Say what it is now (another member of staff may have decided meanwhile).
+        profile.refresh_from_db(fields=["status", "decided_at", "decided_by"])
         raise DomainError(
             f"This shopper is {profile.get_status_display().lower()}; reload the page."
         )

@@ -9,7 +9,7 @@ from .scheduling import services
 
 @shared_task(name="shoppers.expire_overdue", acks_late=True)
 def expire_overdue() -> int:
-    """Periodic: shops still assigned or in progress after their deadline expire."""
+    """Periodic: shops still assigned, in progress or returned after their deadline expire."""
     return services.expire_overdue()
 
 

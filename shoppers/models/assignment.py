@@ -6,7 +6,8 @@ shop moves through, with its audit trail, and the requests and offers that lead 
                                            v  |
                                       returned -> resubmitted -> approved | rejected | returned
     open | assigned | in progress -> cancelled (staff)
-    assigned | in progress -> expired (past the deadline, by the periodic task)
+    assigned | in progress | returned -> expired (past the deadline, by the periodic task; a
+        shop returned for edits and not sent again by its new deadline too)
     assigned -> open (staff unassign, or the shopper releases it before starting)
 
 Each transition is a method that checks the rule, then claims the row with a conditional update
@@ -70,7 +71,7 @@ class AssignmentQuerySet(OrgQuerySet):
         return self.filter(status__in=REVIEWABLE_STATUSES).order_by("submitted_at", "pk")
 
     def overdue(self, now: datetime) -> AssignmentQuerySet:
-        return self.filter(status__in=(S.ASSIGNED, S.IN_PROGRESS), deadline__lt=now)
+        return self.filter(status__in=(S.ASSIGNED, S.IN_PROGRESS, S.RETURNED), deadline__lt=now)
 
     def payable(self) -> AssignmentQuerySet:
         return self.filter(status=S.APPROVED, payout_batch__isnull=True)
@@ -340,8 +341,9 @@ class Assignment(models.Model):
         self._claim(to=S.CANCELLED)
 
     def expire(self, *, at: datetime) -> None:
-        """assigned | in progress -> expired, once the deadline has passed."""
-        self._require((S.ASSIGNED, S.IN_PROGRESS), "expired")
+        """assigned | in progress | returned -> expired, once the deadline has passed (a
+        returned shop's draft stays, uncounted)."""
+        self._require((S.ASSIGNED, S.IN_PROGRESS, S.RETURNED), "expired")
         if at <= self.deadline:
             raise InvalidTransition("This shop's deadline has not passed.")
         self._claim(to=S.EXPIRED, where={"deadline__lt": at})

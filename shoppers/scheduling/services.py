@@ -736,8 +736,8 @@ def _create_chunk(plan: BulkPlan, chunk: list, actor: User) -> tuple[int, int]:
 
 
 def expire_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Periodic: shops still assigned or in progress after their deadline expire (each claimed,
-    so a second sweeper or a replayed task expires nothing twice)."""
+    """Periodic: shops still assigned, in progress or returned for edits after their deadline
+    expire (each claimed, so a second sweeper or a replayed task expires nothing twice)."""
     now = now or timezone.now()
     expired = 0
     for assignment in Assignment.objects.overdue(now).order_by("deadline")[:limit]:

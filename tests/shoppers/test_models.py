@@ -68,7 +68,7 @@ LEGAL = {
     "approve": {S.SUBMITTED: S.APPROVED, S.RESUBMITTED: S.APPROVED},
     "reject": {S.SUBMITTED: S.REJECTED, S.RESUBMITTED: S.REJECTED},
     "cancel": {S.OPEN: S.CANCELLED, S.ASSIGNED: S.CANCELLED, S.IN_PROGRESS: S.CANCELLED},
-    "expire": {S.ASSIGNED: S.EXPIRED, S.IN_PROGRESS: S.EXPIRED},
+    "expire": {S.ASSIGNED: S.EXPIRED, S.IN_PROGRESS: S.EXPIRED, S.RETURNED: S.EXPIRED},
 }
 CASES = [(method, status) for method in LEGAL for status in ALL]
 
@@ -284,6 +284,8 @@ RACES = [
     (S.IN_PROGRESS, "cancel", "cancel"),
     (S.IN_PROGRESS, "expire", "expire"),
     (S.RETURNED, "submit", "submit"),
+    (S.RETURNED, "submit", "expire"),
+    (S.RETURNED, "expire", "submit"),
     (S.SUBMITTED, "return_for_edits", "return_for_edits"),
     (S.SUBMITTED, "approve", "approve"),
     (S.SUBMITTED, "approve", "return_for_edits"),

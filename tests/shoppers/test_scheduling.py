@@ -689,14 +689,16 @@ def test_overdue_shops_expire_once(shop_of):
     now = timezone.now()
     past = (now - dt.timedelta(days=5), now - dt.timedelta(days=3))  # deadline 2 days ago
     soon = (now - dt.timedelta(days=5), now - dt.timedelta(hours=1))  # deadline in 23 h
-    due = [shop_of(S.ASSIGNED, past), shop_of(S.IN_PROGRESS, past)]
+    # a shop returned for edits and not sent again by its deadline expires too: it would
+    # otherwise count against the shopper's open-at-once limit for ever
+    due = [shop_of(S.ASSIGNED, past), shop_of(S.IN_PROGRESS, past), shop_of(S.RETURNED, past)]
     kept = [
         shop_of(S.OPEN, past),
         shop_of(S.SUBMITTED, past),
-        shop_of(S.RETURNED, past),
+        shop_of(S.RESUBMITTED, past),
         shop_of(S.ASSIGNED, soon),
     ]
-    assert scheduling.expire_overdue() == 2
+    assert scheduling.expire_overdue() == 3
     for shop in due:
         stored = Assignment.objects.get(pk=shop.pk)
         assert stored.status == S.EXPIRED
@@ -706,7 +708,9 @@ def test_overdue_shops_expire_once(shop_of):
     for shop in kept:
         assert row(shop)["status"] == shop.status
     assert scheduling.expire_overdue() == 0  # a second sweep
-    assert AssignmentEvent.objects.count() == 2
+    assert AssignmentEvent.objects.count() == 3
+    returned = Assignment.objects.get(pk=due[2].pk)
+    assert returned.response.status == "draft" and not returned.response.counted
     assert scheduling.expire_overdue(now=now + dt.timedelta(days=1)) == 1  # later: the last one
 
 

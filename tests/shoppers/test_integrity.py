@@ -315,3 +315,35 @@ def test_a_resubmission_is_assessed_again_without_the_speed_check(started, ann, 
     shop = send(shop, ann, ANSWERS, visited_at=timezone.now() - dt.timedelta(minutes=5))
     assert shop.status == Assignment.Status.RESUBMITTED
     assert codes(shop) == [] and shop.integrity_score == 100
+
+
+@pytest.mark.django_db
+def test_the_assessment_costs_the_same_queries_however_many_other_shops(
+    org, scenario, wave, window, program_admin, started, ann, bob, second_location
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shoppers.review.integrity import assess
+
+    def cost(shop):
+        shop = Assignment.objects.select_related("organization", "location", "response").get(
+            pk=shop.pk
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            assess(shop)
+        return len(ctx)
+
+    photo = jpeg(colour="teal")
+    upload(started.response, "receipt", photo)
+    first = send(started, ann, {**ANSWERS, "story": STORY})
+    assert cost(first) <= 6  # nothing else to compare with: no query for other shops' names
+    costs = []
+    for k, shopper in enumerate((bob, ann, bob, ann)):
+        place = Location.objects.create(organization=org, code=f"Q{k}", name=f"Q{k}")
+        other = other_shop(org, scenario, wave, window, program_admin, shopper, place)
+        upload(other.response, "receipt", photo)
+        send(other, shopper, {**ANSWERS, "story": STORY})
+        costs.append(cost(first))
+    assert costs == [7] * 4  # the module's "seven queries", however many twins
+    assert codes(first) == []  # stored at its own submission, when it was the first

@@ -800,3 +800,23 @@ def test_a_full_loop_queues_one_email_per_event(job, ann, reviewer):
         review.approve_shop(assignment=shop, actor=reviewer)  # a replay of the decision
     assert [p for p, _, _ in queued()] == [emails.CONFIRMED, emails.RETURNED, emails.APPROVED]
     assert {to for _, _, to in queued()} == {ann.email}
+
+
+def test_planning_costs_the_same_queries_whatever_the_size(
+    org, wave, window, scenario, scenario2, places, ann, bob
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    carol = add_shopper(org, "carol@shoppers.test")
+
+    def queries(locations, visits, shoppers):
+        with CaptureQueriesContext(connection) as ctx:
+            p = plan(org, wave, window, [scenario, scenario2], locations, visits, shoppers)
+        return len(ctx), p
+
+    queries(places(1), 1, [ann])  # the programme's settings are made on first use
+    small, p_small = queries(places(1), 1, [ann])
+    large, p_large = queries(places(8), 3, [ann, bob, carol])
+    assert p_small.total == 2 and p_large.total == 48
+    assert large == small, (small, large)

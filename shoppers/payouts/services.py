@@ -65,16 +65,16 @@ def owed(*, organization: Organization) -> list[Owed]:
 def create_batch(
     *, organization: Organization, actor: User, shopper_ids: list[int] | None = None
 ) -> PayoutBatch:
-    """Put every payable shop (of the chosen shoppers) into a new batch. Shops are claimed by
-    a conditional update, so a shop can be in one batch only, even when two people create
-    batches at once."""
+    """Put every payable shop (of the chosen shoppers; None: of all) into a new batch. Shops
+    are claimed by a conditional update, so a shop can be in one batch only, even when two
+    people create batches at once."""
     # One batch creation at a time per organisation (the programme row is the lock): the
     # reference numbers today's batches, so two at once would pick the same one; the second
     # waits, then finds the shops taken.
     programme = ShopperProgramme.of(organization)
     ShopperProgramme.objects.select_for_update().filter(pk=programme.pk).first()
     candidates = Assignment.objects.for_org(organization).payable()
-    if shopper_ids:
+    if shopper_ids is not None:  # an empty choice is nobody, not everybody
         candidates = candidates.filter(shopper_id__in=shopper_ids)
     ids = list(candidates.values_list("pk", flat=True))
     if not ids:

@@ -87,6 +87,10 @@ def test_a_batch_of_chosen_shoppers(org, owed_shops, ann, bob, program_admin):
     batch = payouts.create_batch(organization=org, actor=program_admin, shopper_ids=[bob.pk])
     assert (batch.total, batch.shops) == (Decimal("35.00"), 1)
     assert [r.shopper_id for r in payouts.owed(organization=org)] == [ann.pk]
+    # nobody chosen (an empty selection on the page) batches nobody, not everybody
+    with pytest.raises(DomainError, match="Nothing is payable"):
+        payouts.create_batch(organization=org, actor=program_admin, shopper_ids=[])
+    assert [r.shopper_id for r in payouts.owed(organization=org)] == [ann.pk]
 
 
 @pytest.mark.django_db(transaction=True)

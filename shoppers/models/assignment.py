@@ -254,7 +254,9 @@ class Assignment(models.Model):
         )
 
     def start(self, *, by, at: datetime) -> None:
-        """assigned -> in progress: the shopper starts the visit inside its window."""
+        """assigned -> in progress: the shopper starts the visit (and its form), from the
+        window's opening until the report deadline; a visit time outside the window is
+        flagged for the reviewer, not refused (shoppers.review.integrity)."""
         self._require((S.ASSIGNED,), "started")
         self._check_shopper(by)
         if at < self.window_start:

@@ -34,6 +34,11 @@ R = 6_371_000.0
 DEGREE = R * math.pi / 180  # 111,194.93 m: one degree along a great circle
 
 
+def when(moment: dt.datetime) -> str:
+    """A moment as the flags word it (in the site's time zone)."""
+    return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+
+
 # -- the pure checks -------------------------------------------------------------------------------
 
 
@@ -65,7 +70,7 @@ def test_a_visit_inside_its_window_edges_included():
     early = check_window(start - MIN, start, end)
     assert early.code == "visit_outside_window"
     assert early.detail == (
-        "visit given as 10 Mar 2026 11:59; the window was 10 Mar 2026 12:00 to 12 Mar 2026 12:00"
+        f"visit given as {when(start - MIN)}; the window was {when(start)} to {when(end)}"
     )
     assert check_window(end + MIN, start, end).code == "visit_outside_window"
 
@@ -82,7 +87,7 @@ def test_photo_times_within_the_tolerance_are_fine_the_farthest_is_named():
     )
     assert far.code == "photo_time"
     assert far.detail == (
-        "“old.jpg” was taken 09 Mar 2026 06:00, 30.0 h from the visit time "
+        f"“old.jpg” was taken {when(T - dt.timedelta(hours=30))}, 30.0 h from the visit time "
         "(2 photo(s) beyond 120 min)"
     )
 

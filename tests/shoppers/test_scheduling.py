@@ -105,17 +105,18 @@ def test_the_daily_limit_counts_what_was_taken_today_even_if_released(
 ):
     rules(programme, daily_self_assign_limit=2, open_limit=10, lockout_days=0)
     one, two, three = new_job(), new_job(), new_job()
+    # all at one moment of today (local noon), whenever the test runs
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     for shop in (one, two):
-        scheduling.self_assign(assignment=shop, shopper=ann)
+        scheduling.self_assign(assignment=shop, shopper=ann, at=noon)
         scheduling.release(assignment=shop, shopper=ann)
     with pytest.raises(DomainError, match="you have taken 2 jobs today, the most per day is 2"):
-        scheduling.self_assign(assignment=three, shopper=ann)
+        scheduling.self_assign(assignment=three, shopper=ann, at=noon)
     # staff giving it is no self-assignment
     scheduling.assign_shopper(assignment=three, shopper=ann, actor=program_admin)
     # what was taken yesterday does not count today
-    yesterday = timezone.now() - dt.timedelta(days=1)
-    AssignmentEvent.objects.filter(details__via="self").update(at=yesterday)
-    scheduling.self_assign(assignment=one, shopper=ann)
+    AssignmentEvent.objects.filter(details__via="self").update(at=noon - dt.timedelta(hours=13))
+    scheduling.self_assign(assignment=one, shopper=ann, at=noon)
 
 
 def test_the_open_at_once_limit_counts_held_shops_until_they_are_sent(

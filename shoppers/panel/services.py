@@ -89,14 +89,16 @@ def apply_as_member(
 ) -> ShopperProfile:
     """A logged-in person (a shopper of another programme) applies to this one."""
     _open_programme(organization)
-    membership = Membership.objects.filter(user=user, organization=organization).first()
-    if membership is not None and membership.role != Role.SHOPPER:
+    # get_or_create, so that the same application sent twice at once makes one membership
+    # (the loser of the insert finds the winner's row) rather than an IntegrityError.
+    membership, _ = Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": Role.SHOPPER}
+    )
+    if membership.role != Role.SHOPPER:
         raise DomainError(
             f"You already belong to {organization.name} as {membership.get_role_display()}; "
             "staff cannot also be shoppers of the same organisation."
         )
-    if membership is None:
-        Membership.objects.create(user=user, organization=organization, role=Role.SHOPPER)
     profile, created = ShopperProfile.objects.get_or_create(
         organization=organization,
         user=user,

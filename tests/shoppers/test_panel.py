@@ -335,3 +335,17 @@ def test_no_quiz_published_no_attempt(certified_scenario, quiz, ann, scenario):
     scenario.save()
     with pytest.raises(DomainError, match="no certification quiz"):
         panel.start_certification(scenario=scenario, shopper=ann)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_applying_twice_at_once_makes_one_membership_and_profile(org, other_org, programme):
+    from tests.shoppers.shops import race
+
+    theirs = add_shopper(other_org, "roamer@shoppers.test")
+    results = race(
+        lambda: panel.apply_as_member(organization=org, user=theirs, details={}),
+        lambda: panel.apply_as_member(organization=org, user=theirs, details={}),
+    )
+    assert all(isinstance(r, ShopperProfile) for r in results), results
+    assert results[0].pk == results[1].pk
+    assert Membership.objects.filter(user=theirs, organization=org).count() == 1

@@ -362,6 +362,8 @@ def accept_offer(*, offer: JobOffer, shopper: User) -> Assignment:
         raise DomainError("This offer was made to someone else.")
     shopper_profile(offer.organization, shopper, lock=True)
     assignment = _locked(offer.assignment)
+    if assignment.status == Status.ASSIGNED and assignment.shopper_id == shopper.pk:
+        return assignment  # a replay (a double click): it is theirs already
     if assignment.status != Status.OPEN:
         raise DomainError("Sorry, another shopper took this job first.")
     claimed = JobOffer.objects.filter(pk=offer.pk, status=JobOffer.Status.OFFERED).update(

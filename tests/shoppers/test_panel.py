@@ -349,3 +349,12 @@ def test_applying_twice_at_once_makes_one_membership_and_profile(org, other_org,
     assert all(isinstance(r, ShopperProfile) for r in results), results
     assert results[0].pk == results[1].pk
     assert Membership.objects.filter(user=theirs, organization=org).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_starting_a_quiz_twice_at_once_makes_one_attempt(certified_scenario, ann):
+    from tests.shoppers.shops import race
+
+    twice = race(*[lambda: panel.start_certification(scenario=certified_scenario, shopper=ann)] * 2)
+    assert [type(r).__name__ for r in twice] == ["Certification"] * 2, twice
+    assert Certification.objects.count() == 1

@@ -821,3 +821,25 @@ def test_planning_costs_the_same_queries_whatever_the_size(
     large, p_large = queries(places(8), 3, [ann, bob, carol])
     assert p_small.total == 2 and p_large.total == 48
     assert large == small, (small, large)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_clicks_on_a_shopper_s_buttons_are_replays(job, ann, program_admin):
+    """Each of these sent twice at once gives the same answer twice, and one row."""
+    from shoppers.visits import services as visits
+
+    twice = race(*[lambda: scheduling.request_job(assignment=job, shopper=ann)] * 2)
+    assert [type(r).__name__ for r in twice] == ["JobRequest"] * 2, twice
+    assert JobRequest.objects.count() == 1
+    scheduling.withdraw_request(request=twice[0], shopper=ann)
+
+    scheduling.offer_job(assignment=job, shoppers=[ann], actor=program_admin)
+    offer = JobOffer.objects.get()
+    twice = race(*[lambda: scheduling.accept_offer(offer=offer, shopper=ann)] * 2)
+    assert [type(r).__name__ for r in twice] == ["Assignment"] * 2, twice
+    assert len(queued(emails.CONFIRMED)) == 1
+
+    twice = race(*[lambda: visits.start_visit(assignment=job, shopper=ann)] * 2)
+    assert [type(r).__name__ for r in twice] == ["Assignment"] * 2, twice
+    assert {r.response_id for r in twice} == {Assignment.objects.get(pk=job.pk).response_id}
+    assert AssignmentEvent.objects.filter(to_status=S.IN_PROGRESS).count() == 1

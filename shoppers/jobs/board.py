@@ -66,9 +66,10 @@ def lockout_condition(
         for lo, hi in merged_blocks(
             blocks(held, location_id=location_id, lockout_days=lockout_days)
         ):
+            # Blocks are open intervals: lo and hi themselves are free moments.
             inside = Q(location_id=location_id, window_end__lt=hi)
-            if now < lo:  # max(window_start, now) >= lo  <=>  window_start >= lo
-                inside &= Q(window_start__gte=lo)
+            if now <= lo:  # max(window_start, now) > lo  <=>  window_start > lo
+                inside &= Q(window_start__gt=lo)
             condition = inside if condition is None else condition | inside
     return condition
 

@@ -167,12 +167,13 @@ def first_free_moment(
 
 
 def merged_blocks(blocked: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """Sorted blocks joined where they overlap or touch. A window [start, end] has no free
-    moment (first_free_moment is None) exactly when one merged block (lo, hi) has
-    lo <= start and end < hi: the job board turns that into a SQL condition per block."""
+    """Sorted (open) blocks joined where they overlap; blocks that only touch stay apart, as
+    their common end is a free moment. A window [start, end] has no free moment
+    (first_free_moment is None) exactly when one merged block (lo, hi) has lo < start and
+    end < hi: the job board turns that into a SQL condition per block."""
     merged: list[tuple[datetime, datetime]] = []
     for lo, hi in sorted(blocked):
-        if merged and lo <= merged[-1][1]:
+        if merged and lo < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
         else:
             merged.append((lo, hi))

@@ -447,3 +447,13 @@ def test_without_rules_the_spread_is_even(n, jobs):
         assert d.give(RULE, job(10 + k)) is not None
     counts = [c.given for c in pool]
     assert max(counts) - min(counts) <= 1 and sum(counts) == jobs
+
+
+def test_merged_blocks_join_overlaps_but_not_blocks_that_only_touch():
+    from shoppers.scheduling.rules import merged_blocks
+
+    touching = [(T + DAY, T + 2 * DAY), (T, T + DAY)]
+    assert merged_blocks(touching) == [(T, T + DAY), (T + DAY, T + 2 * DAY)]
+    assert first_free_moment(T + DAY / 2, T + 3 * DAY / 2, sorted(touching)) == T + DAY
+    overlapping = [(T, T + DAY + US), (T + DAY, T + 2 * DAY), (T + 5 * DAY, T + 6 * DAY)]
+    assert merged_blocks(overlapping) == [(T, T + 2 * DAY), (T + 5 * DAY, T + 6 * DAY)]

@@ -843,3 +843,46 @@ def test_double_clicks_on_a_shopper_s_buttons_are_replays(job, ann, program_admi
     assert [type(r).__name__ for r in twice] == ["Assignment"] * 2, twice
     assert {r.response_id for r in twice} == {Assignment.objects.get(pk=job.pk).response_id}
     assert AssignmentEvent.objects.filter(to_status=S.IN_PROGRESS).count() == 1
+
+
+def test_the_job_board_and_taking_agree_at_the_lockout_s_edges(
+    org, programme, scenario, location, wave, ann
+):
+    """Jobs whose window touches a lockout block exactly at one end are listed and can be
+    taken (exactly lockout_days apart is allowed); a microsecond further in, neither."""
+    from shoppers.jobs.board import job_board
+
+    rules(programme, daily_self_assign_limit=50, open_limit=50)
+    now = timezone.now()
+    day, us = dt.timedelta(days=1), dt.timedelta(microseconds=1)
+
+    def shop(start, end, **kw):
+        return make_shop(
+            kw.pop("status", S.OPEN),
+            scenario=scenario,
+            location=location,
+            wave=wave,
+            window=(start, end),
+            **kw,
+        )
+
+    # ann visited here 10 days ago (a block until now+20d) and holds a shop planned for days
+    # 60-61 (a block from now+30d)
+    visited = now - 10 * day
+    shop(visited - day, visited + day, status=S.APPROVED, shopper=ann, visited_at=visited)
+    planned = shop(now + 60 * day, now + 61 * day, status=S.ASSIGNED, shopper=ann)
+    hi = visited + 30 * day  # now+20d: the first moment after the visit's lockout
+    lo = planned.window_start - 30 * day  # now+30d: the last moment before the planned lockout
+    edges = {
+        "ends at the first free moment": (shop(now + day, hi), True),
+        "ends just before it": (shop(now + day, hi - us), False),
+        "starts at the last free moment": (shop(lo, lo + 20 * day), True),
+        "starts just after it": (shop(lo + us, lo + 20 * day), False),
+    }
+    listed = set(job_board(organization=org, user=ann, lockout_days=30, now=now).ids)
+    for name, (job, free) in edges.items():
+        assert (job.pk in listed) is free, name
+        problems = scheduling.problems_taking(
+            job, ann, programme=programme, via=scheduling.Via.SELF, at=now
+        )
+        assert (not problems) is free, (name, problems)

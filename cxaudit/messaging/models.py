@@ -140,6 +140,7 @@ class OutboxRow(models.Model):
             due_at=due_at,
             lease_token=None,
             lease_expires_at=None,
+            sent_at=None,  # a refusal read after "sent" was recorded (delivery.py) undoes it
             last_error=error[:2000],
         )
 
@@ -150,6 +151,7 @@ class OutboxRow(models.Model):
             state=State.FAILED,
             lease_token=None,
             lease_expires_at=None,
+            sent_at=None,
             last_error=error[:2000],
         )
 

@@ -366,14 +366,20 @@ def test_on_postgresql_sent_is_recorded_on_a_connection_of_its_own(smtp_sink, pu
         pytest.skip("the pipelined record is PostgreSQL's")
     ok = note(key="ok", to="ok@example.test")
     refused = note(key="refused", to="full@example.test")
+    spam = note(key="spam", to="spam@example.test")
     smtp_sink.reject_data["full@example.test"] = "452 4.2.2 Mailbox full"
+    smtp_sink.reject_data["spam@example.test"] = "554 5.7.1 Message rejected as spam"
     report = deliver_due()
-    assert (report.sent, report.retry) == (1, 1)
+    assert (report.sent, report.retry, report.failed) == (1, 1, 1)
     ok.refresh_from_db()
     refused.refresh_from_db()
-    assert ok.state == State.SENT and ok.subject.startswith("Note for Pat")
-    # Recorded "sent" before the reply was read, then corrected by the 452.
+    spam.refresh_from_db()
+    assert ok.state == State.SENT and ok.subject.startswith("Note for Pat") and ok.sent_at
+    # Recorded "sent" before the reply was read, then corrected by the 452 or the 554: the row
+    # keeps no sent time (the outbox page would show "Sent" beside "Failed").
     assert refused.state == State.RETRY and "452" in refused.last_error
+    assert spam.state == State.FAILED and "554 5.7.1" in spam.last_error
+    assert refused.sent_at is None and spam.sent_at is None
 
 
 def test_a_malformed_address_is_refused_when_queued_naming_the_field():

@@ -19,7 +19,10 @@ def _build(message) -> Extra:
         raise RuntimeError("template bug")
     return Extra(
         context={"secret_link": f"https://example.test/s/{message.pk}"},
-        headers={"List-Unsubscribe": "<https://example.test/unsubscribe>"},
+        headers={
+            "List-Unsubscribe": "<https://example.test/unsubscribe>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )
 
 

@@ -84,6 +84,7 @@ def test_delivery_sends_text_and_html_with_the_queued_message_id(smtp_sink, publ
     assert f"https://example.test/s/{message.pk}" in msg.get_body(("plain",)).get_content()
     assert "secret_link" not in str(Message.objects.get(pk=message.pk).context)
     assert msg["List-Unsubscribe"] == "<https://example.test/unsubscribe>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     message.refresh_from_db()
     assert message.state == State.SENT and message.sent_at and message.attempts == 1
     assert message.subject == "Note for Pat about Smith & Sons <shop>"
@@ -390,3 +391,69 @@ def test_a_malformed_address_is_refused_when_queued_naming_the_field():
             note(key=bad[:50], to=bad)
         assert exc.value.field == "to_email"
     assert not Message.objects.exists()
+
+
+def test_the_sender_waits_for_the_send_rate(smtp_sink, published, settings, monkeypatch):
+    """CXAUDIT_OUTBOX_RATE reaches the sender: one permit is taken before each message goes."""
+    from cxaudit.messaging import delivery
+
+    rates: list[float] = []
+    taken: list[int] = []
+
+    class Recording(delivery.RateLimiter):
+        def __init__(self, per_second, **kwargs):
+            rates.append(per_second)
+            super().__init__(per_second, **kwargs)
+
+        def acquire(self):
+            taken.append(len(smtp_sink.messages))  # what had gone before this permit
+            return 0.0
+
+    monkeypatch.setattr(delivery, "RateLimiter", Recording)
+    settings.CXAUDIT_OUTBOX_RATE = 2.5
+    for i in range(3):
+        note(key=f"k{i}", to=f"p{i}@example.test")
+    assert deliver_due().sent == 3
+    assert rates == [2.5] and taken == [0, 1, 2]
+
+
+def test_a_rate_of_two_per_second_spreads_five_messages_over_three_seconds(
+    smtp_sink, published, settings
+):
+    import time
+
+    settings.CXAUDIT_OUTBOX_RATE = 2
+    for i in range(5):
+        note(key=f"k{i}", to=f"p{i}@example.test")
+    started = time.monotonic()
+    assert deliver_due().sent == 5
+    # 2 in the first (partial) second, 2 in the next, the 5th in the one after that.
+    assert time.monotonic() - started > 1.0
+
+
+def test_a_full_batch_queues_the_next_batch_and_a_partial_one_does_not(
+    smtp_sink, published, settings
+):
+    from cxaudit.messaging.tasks import dispatch
+
+    settings.CXAUDIT_OUTBOX_BATCH = 4
+    queue_messages(
+        NewMessage(purpose=TEST_PURPOSE, key=f"k{i}", to_email=f"p{i}@example.test")
+        for i in range(6)
+    )
+    published.clear()
+    assert dispatch.apply().get()["sent"] == 4
+    assert published == [SentTask("messaging.dispatch", [], {})]  # one task for the rest
+    published.clear()
+    assert dispatch.apply().get()["sent"] == 2
+    assert published == []  # nothing left: no task waits in the broker
+    assert Message.objects.filter(state=State.SENT).count() == 6
+
+
+def test_the_outbox_tasks_are_acknowledged_late_one_at_a_time():
+    from cxaudit.celery import app
+    from cxaudit.messaging import tasks
+
+    for task in (tasks.send_message, tasks.dispatch, tasks.sweep):
+        assert task.acks_late is True, task.name
+    assert app.conf.worker_prefetch_multiplier == 1

@@ -257,7 +257,10 @@ def test_the_share_gap_of_the_headline_figures_is_tested_as_shares():
     Newcombe hybrid score interval from the Wilson intervals of 0.8 (0.74604 to 0.84488) and
     0.448 (0.38761 to 0.50997): 0.352 - sqrt(0.05396^2 + 0.06197^2) = 0.26983 to
     0.352 + sqrt(0.04488^2 + 0.06039^2) = 0.42724. The interval excludes 0.
-    (The issue quotes z ≈ 7.9; the pooled statistic of these counts is 8.12.)
+    (The issue quotes z ≈ 7.9, which is the Wald statistic of the log odds ratio of these counts,
+    ln((200/50) / (112/138)) / sqrt(1/200 + 1/50 + 1/112 + 1/138) = 1.5950 / 0.20292 = 7.86; the
+    pooled two-proportion z the issue names is 8.12, the unpooled one 8.72. The test holds the
+    method to the pooled figure.)
     """
     from cxaudit.insights.gaps.engine import share_gap
 

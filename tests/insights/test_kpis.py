@@ -61,11 +61,13 @@ ANSWER-SECS,KGX,2026 Q4,40
 def test_importing_values_then_replacing_them(org, kpis):
     report = import_kpi_values(organization=org, data=GOOD)
     assert (report.created, report.updated) == (4, 0)
+    first = KpiValue.objects.get(kpi=kpis["fcr"]).imported_at
     again = import_kpi_values(
         organization=org, data=b"kpi,location,wave,value\nFCR,KGX,2026 Q3,77\n"
     )
     assert (again.created, again.updated) == (0, 1)
-    assert KpiValue.objects.get(kpi=kpis["fcr"]).value == Decimal("77")
+    replaced = KpiValue.objects.get(kpi=kpis["fcr"])
+    assert replaced.value == Decimal("77") and replaced.imported_at > first
     assert KpiValue.objects.get(kpi=kpis["answer"], location__code="MAN").value == Decimal("80.5")
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Organization
 from cxaudit.csvinput import Problems, check_header
@@ -132,12 +133,13 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
     }
     report = ImportReport()
     creates, updates = [], []
+    now = timezone.now()  # bulk_update does not apply auto_now: the time is set here
     for kpi, location, wave, value in wanted:
         current = existing.get((kpi.pk, location.pk, wave.pk))
         if current is None:
             creates.append(KpiValue(kpi=kpi, location=location, wave=wave, value=value))
         elif current.value != value:
-            current.value = value
+            current.value, current.imported_at = value, now
             updates.append(current)
     KpiValue.objects.bulk_create(creates, batch_size=1000)
     KpiValue.objects.bulk_update(updates, ["value", "imported_at"], batch_size=1000)

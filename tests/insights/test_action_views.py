@@ -245,3 +245,98 @@ def test_planning_an_action_on_another_organisations_gap_is_not_found(org, d, ma
     assert c.get(url, {"wave": wave.pk}).status_code == 404
     assert c.get(url, {"standard": "not-a-number"}).status_code == 404
     assert c.get(url, {"standard": d["standard"].pk}).status_code == 200
+
+
+def _other_stage_standard(org):
+    from cxaudit.journeys.models import Journey, Stage, Touchpoint
+    from tests.factories import make_standard
+
+    journey = Journey.objects.create(organization=org, name="Station journey")
+    stage = Stage.objects.create(journey=journey, name="Arrival", position=0)
+    door = Touchpoint.objects.create(stage=stage, name="Door", channel="in_store")
+    return make_standard(org, "DOOR", touchpoint=door)
+
+
+def test_list_filters_by_owner_location_stage_and_root_cause(
+    org, d, manager, program_admin, location
+):
+    alpha = make(org, d, manager, title="Alpha", location=location, root_cause="technology")
+    door = _other_stage_standard(org)
+    services.create_action(
+        scope=services.GapScope(
+            organization=org, wave=d["w1"], gap="self_vs_perceived", standard=door
+        ),
+        actor=program_admin,
+        owner=program_admin,
+        title="Beta",
+        due_date=timezone.localdate() + dt.timedelta(days=10),
+        root_cause="process",
+    )
+    c = client_for(manager)
+    url = reverse("insights:action_list", args=[org.slug])
+
+    def titles(**query):
+        items = c.get(url, query).context["items"]
+        return sorted(i.title for i in items)
+
+    assert titles() == ["Alpha", "Beta"]
+    assert titles(owner=program_admin.pk) == ["Beta"]
+    assert titles(owner=manager.pk) == ["Alpha"]
+    assert titles(location=location.pk) == ["Alpha"]
+    assert titles(stage=door.touchpoint.stage_id) == ["Beta"]
+    assert titles(stage=d["standard"].touchpoint.stage_id) == ["Alpha"]
+    assert titles(root_cause="technology") == ["Alpha"]
+    assert titles(root_cause="process", owner=program_admin.pk) == ["Beta"]
+    assert titles(status="active") == ["Alpha", "Beta"]
+    services.change_status(item=alpha, actor=manager, to="in_progress")
+    assert titles(status="in_progress") == ["Alpha"]
+    # A filter naming another organisation's location is a form error, not a leak or a 500.
+    from cxaudit.accounts.models import Organization
+
+    elsewhere = Location.objects.create(
+        organization=Organization.objects.create(name="Elsewhere", slug="elsewhere"),
+        code="ELS",
+        name="Elsewhere",
+    )
+    response = c.get(url, {"location": elsewhere.pk})
+    assert response.status_code == 200 and "location" in response.context["form"].errors
+    assert response.context["items"] == []
+
+
+def test_the_board_puts_each_item_in_its_status_column(org, d, manager):
+    items = {name: make(org, d, manager, title=name) for name in ("Open one", "Busy", "Finished")}
+    services.change_status(item=items["Busy"], actor=manager, to="in_progress")
+    services.change_status(item=items["Finished"], actor=manager, to="done")
+    gone = make(org, d, manager, title="Dropped")
+    services.change_status(item=gone, actor=manager, to="cancelled")
+    response = client_for(manager).get(reverse("insights:action_board", args=[org.slug]))
+    columns = {
+        status.value: [i.title for i in found] for status, found in response.context["columns"]
+    }
+    assert columns == {
+        "open": ["Open one"],
+        "in_progress": ["Busy"],
+        "reopened": [],
+        "done": ["Finished"],
+        "verified": [],
+    }
+    assert b"Dropped" not in response.content  # cancelled items are not on the board
+
+
+def test_the_heatmap_drill_down_offers_to_plan_an_action(org, d, manager, reviewer):
+    tp = d["standard"].touchpoint
+    url = reverse("insights:heatmap_touchpoint", args=[org.slug, tp.pk])
+    create = reverse("insights:action_create", args=[org.slug])
+    page = client_for(manager).get(url, {"wave": d["w1"].pk}).content.decode()
+    assert f"{create}?wave={d['w1'].pk}&amp;gap=self_vs_perceived&amp;standard=" in page
+    assert f"&amp;touchpoint={tp.pk}" in page  # the touchpoint's own verdict
+    assert (
+        "Plan an action" not in client_for(reviewer).get(url, {"wave": d["w1"].pk}).content.decode()
+    )
+    # Following the touchpoint's link prefills the form with it.
+    form = (
+        client_for(manager)
+        .get(create, {"wave": d["w1"].pk, "touchpoint": tp.pk, "gap": "self_vs_perceived"})
+        .context["form"]
+    )
+    assert form.initial["touchpoint"] == str(tp.pk) and form.initial["wave"] == str(d["w1"].pk)

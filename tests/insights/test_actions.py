@@ -394,3 +394,74 @@ def test_a_reminder_for_an_item_finished_meanwhile_is_not_sent(setting, org, man
     services.remind_owners(today=today)
     services.change_status(item=item, actor=manager, to="done")
     assert deliver_due().cancelled == 1 and mailoutbox == []
+
+
+# --- review additions: a touchpoint's gap, and each notification once -----------------------
+
+
+@pytest.mark.django_db
+def test_an_action_on_a_touchpoints_gap_keeps_its_roll_up_and_is_verified_by_the_next_wave(
+    org, location, manager, sent_tasks, _close
+):
+    d = action_data.build(org, location, after="better")
+    tp = d["standard"].touchpoint
+    item = services.create_action(
+        scope=services.GapScope(
+            organization=org, wave=d["w1"], gap="self_vs_perceived", touchpoint=tp
+        ),
+        actor=manager,
+        owner=manager,
+        title="Coach the call team",
+        due_date=timezone.localdate() + dt.timedelta(days=30),
+        root_cause="expertise",
+    )
+    # The touchpoint holds the one standard: its roll-up is the standard's +50 points.
+    assert item.standard is None and item.baseline["diff_100"] == pytest.approx(50.0)
+    services.change_status(item=item, actor=manager, to="done")
+    assert services.evaluate_actions(wave=_close(d["w2"]))["verified"] == 1
+    item.refresh_from_db()
+    assert item.status == Status.VERIFIED
+    assert item.evaluation["after"]["diff_100"] == pytest.approx(0.0)
+
+
+@pytest.mark.django_db
+def test_assigned_and_reopened_are_each_sent_once(
+    org, location, manager, program_admin, sent_tasks, mailoutbox, _close
+):
+    d = action_data.build(org, location, after="same")
+    item = new_item(org, d, manager, actor=program_admin)
+    # Saving the same owner again is no new assignment.
+    services.update_action(item=item, actor=program_admin, owner=manager)
+    services.change_status(item=item, actor=manager, to="done")
+    w2 = _close(d["w2"])
+    services.evaluate_actions(wave=w2)
+    services.evaluate_actions(wave=w2)  # the task delivered twice, or the sweeper as well
+    from cxaudit.insights.tasks import evaluate_closed_waves
+
+    assert evaluate_closed_waves.apply().get() == 0
+    assert Message.objects.filter(purpose="insights.action_assigned").count() == 1
+    assert Message.objects.filter(purpose="insights.action_reopened").count() == 1
+    assert deliver_due().sent == 2
+    assert sorted(m.subject for m in mailoutbox) == [
+        f"Action for you: {item.title}",
+        f"Reopened: {item.title}",
+    ]
+    assert all(manager.email in m.to[0] for m in mailoutbox)
+
+
+@pytest.mark.django_db
+def test_the_overdue_digest_is_one_email_per_owner_per_day(setting, org, manager, program_admin):
+    today = timezone.localdate()
+    for owner in (manager, manager, program_admin):
+        item = new_item(org, setting, owner, actor=owner)
+        ActionItem.objects.filter(pk=item.pk).update(due_date=today - dt.timedelta(days=1))
+    assert services.remind_owners(today=today)["overdue_digests"] == 2  # two owners
+    assert services.remind_owners(today=today)["overdue_digests"] == 2
+    assert Message.objects.filter(purpose="insights.action_overdue_digest").count() == 2
+    services.remind_owners(today=today + dt.timedelta(days=1))  # the next day: one more each
+    assert Message.objects.filter(purpose="insights.action_overdue_digest").count() == 4
+    # The periodic task is scheduled.
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"insights.remind_action_owners", "insights.evaluate_closed_waves"} <= tasks

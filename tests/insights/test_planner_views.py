@@ -40,3 +40,25 @@ def test_the_waves_page_links_to_the_planner(data, org, manager):
     c.force_login(manager)
     page = c.get(reverse("journeys:wave_list", args=[org.slug]))
     assert reverse("insights:wave_planner", args=[org.slug]).encode() in page.content
+
+
+def test_the_planner_page_on_hand_computed_figures(data, org, manager):
+    """2026 Q3 of tests/insights/conftest.py, margin 5 points, 95 %, 25 % response rate.
+
+    ANS, customers' perception 4, 5, 3 on 1-5 = 75, 100, 50 on 0-100: sd 25, so
+    n = (1.959964 * 25 / 5)^2 = 96.04 -> 97 responses. Shoppers: 3 of 3 visits comply, p = 1,
+    n = 1 -> raised to the small-sample floor of 30 visits.
+    NPS: answers 10, 9, 8, 7, 6, 0, 10, 3, 9, 9: promoters 5/10, detractors 3/10,
+    var = 0.5 + 0.3 - 0.2^2 = 0.76, n = 1.959964^2 * 0.76 / 0.05^2 = 1167.6 -> 1,168 responses,
+    the largest need: 1,168 / 0.25 = 4,672 invitations.
+    """
+    response = _get(
+        manager, org, wave=data["w1"].pk, margin="5", confidence="0.95", response_rate="25"
+    )
+    result = response.context["result"]
+    ans = next(p for p in result["rows"] if p.code == "ANS")
+    assert (ans.responses.needed, ans.responses.planned) == (97, 97)
+    assert (ans.visits.needed, ans.visits.planned) == (1, 30)
+    assert (result["nps"].needed, result["most_responses"]) == (1168, 1168)
+    assert result["invitations"] == 4672
+    assert b"4,672" in response.content or b"4672" in response.content

@@ -457,3 +457,20 @@ def test_the_outbox_tasks_are_acknowledged_late_one_at_a_time():
     for task in (tasks.send_message, tasks.dispatch, tasks.sweep):
         assert task.acks_late is True, task.name
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sent_record_connection_commits_without_waiting_for_the_disk():
+    from django.db import connection
+
+    from cxaudit.messaging.delivery import PipelinedMarker, open_marker
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the pipelined record is PostgreSQL's")
+    with open_marker() as marker:
+        assert isinstance(marker, PipelinedMarker)
+        shown = marker.pg.exec_(b"SHOW synchronous_commit")
+        assert shown.get_value(0, 0) == b"off"
+    with connection.cursor() as cursor:  # the application's own connection is left as it was
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] != "off"

@@ -11,7 +11,9 @@ from the first one taken until the queue is empty; then a block of outbox rows w
 queue_messages (one wake-up task), timed from the first row claimed until every row is sent.
 The SMTP server is aiosmtpd in this process; it counts deliveries by Message-ID, so duplicates
 are counted where they would be seen. The worker's resident memory is sampled every 0.2 s over
-the whole run (flat: the last quarter's peak equals the first quarter's).
+the whole run (flat: the last quarter's peak equals the first quarter's), and its CPU time
+during each block (worker CPU ms per no-op task and per message: a companion figure that the
+load of other processes on a shared machine changes far less than the rates).
 
 Target: messages per second at least 25% of no-op tasks per second, 0 duplicates, memory flat.
 """
@@ -83,6 +85,16 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used: a figure the other sessions' load on a
+    shared machine changes far less than wall-clock rates."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
     handle = log.open("w")
     proc = subprocess.Popen(
@@ -109,15 +121,17 @@ def start_worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
     return proc
 
 
-def run(started, done, proc, samples: list[int]) -> float:
+def run(started, done, proc, samples: list[int], cpu: list[float] | None = None) -> float:
     """Seconds from started() to done(), sampling the worker's memory (the worker's start-up
-    is not counted: the clock starts when the first piece of work has been taken)."""
+    is not counted: the clock starts when the first piece of work has been taken); the worker's
+    CPU seconds over the same span are appended to `cpu`."""
     deadline = time.monotonic() + 300
     while not started():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the worker did not start working")
         time.sleep(0.002)
     start = time.monotonic()
+    cpu_start = cpu_s(proc.pid)
     next_sample = start
     while not done():
         now = time.monotonic()
@@ -128,6 +142,8 @@ def run(started, done, proc, samples: list[int]) -> float:
             raise RuntimeError("worker died")
         time.sleep(0.02)
     samples.append(rss_kb(proc.pid))
+    if cpu is not None:
+        cpu.append(cpu_s(proc.pid) - cpu_start)
     return time.monotonic() - start
 
 
@@ -168,7 +184,9 @@ def main() -> None:
         "CXAUDIT_OUTBOX_SWEEP_SECONDS": "3600",
     }
     tmp = Path(tempfile.gettempdir())
-    results: dict = {"messages": n, "database": db["NAME"]}
+    # The machine's load (1-minute average) at the start and the end: on a shared machine the
+    # rates mean little when it was far above the number of cores.
+    results: dict = {"messages": n, "database": db["NAME"], "load_start": os.getloadavg()[0]}
     try:
         from django.db import transaction
 
@@ -181,13 +199,21 @@ def main() -> None:
         block = n // args.rounds
         mem: list[int] = []
         noop_times, outbox_times, queue_times = [], [], []
+        noop_cpu: list[float] = []
+        outbox_cpu: list[float] = []
         for r in range(args.rounds):
             # The ceiling: no-op tasks from the same broker, through the same worker.
             with app.connection_for_write() as conn:
                 for _ in range(block):
                     noop.apply_async(connection=conn)
             noop_times.append(
-                run(lambda: channel_len() < block, lambda: channel_len() == 0, proc, mem)
+                run(
+                    lambda: channel_len() < block,
+                    lambda: channel_len() == 0,
+                    proc,
+                    mem,
+                    noop_cpu,
+                )
             )
             # The outbox: a block of rows queued with one wake-up task.
             t = time.monotonic()
@@ -214,7 +240,7 @@ def main() -> None:
             def sent(done=done):
                 return Message.objects.filter(state=State.SENT).count() >= done
 
-            outbox_times.append(run(begun, sent, proc, mem))
+            outbox_times.append(run(begun, sent, proc, mem, outbox_cpu))
         proc.terminate()
         proc.wait(30)
         time.sleep(0.5)
@@ -230,6 +256,10 @@ def main() -> None:
         results["ratio_per_round"] = [
             round(nt / ot, 3) for nt, ot in zip(noop_times, outbox_times, strict=True)
         ]
+        # The worker's own CPU per task and per message (the database and the SMTP server work
+        # for the outbox too: this is a companion figure, not the target).
+        results["worker_cpu_ms_per_noop"] = round(1000 * sum(noop_cpu) / total, 3)
+        results["worker_cpu_ms_per_message"] = round(1000 * sum(outbox_cpu) / total, 3)
         results["delivered"] = sum(sink.ids.values())
         results["duplicates"] = sum(c - 1 for c in sink.ids.values() if c > 1)
         results["not_sent"] = Message.objects.exclude(state=State.SENT).count()
@@ -239,6 +269,7 @@ def main() -> None:
             "last_quarter_max": round(max(mem[-quarter:]) / 1024, 1),
             "peak": round(max(mem) / 1024, 1),
         }
+        results["load_end"] = os.getloadavg()[0]
         results["meets_target"] = results["ratio_to_noop"] >= TARGET and results["duplicates"] == 0
     finally:
         sink.stop()
@@ -249,6 +280,8 @@ def main() -> None:
     print(f"{'ratio (target >= 0.25)':<28}{results['ratio_to_noop']:>12}")
     print(f"{'duplicates':<28}{results['duplicates']:>12}")
     print(f"{'worker RSS MB (1st/last q)':<28}{results['worker_rss_mb']!s:>12}")
+    print(f"{'worker CPU ms per no-op':<28}{results['worker_cpu_ms_per_noop']:>12}")
+    print(f"{'worker CPU ms per message':<28}{results['worker_cpu_ms_per_message']:>12}")
     print(json.dumps(results))
 
 

@@ -465,3 +465,42 @@ def test_the_overdue_digest_is_one_email_per_owner_per_day(setting, org, manager
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"insights.remind_action_owners", "insights.evaluate_closed_waves"} <= tasks
+
+
+@pytest.mark.django_db
+def test_every_status_pair_is_allowed_or_refused_as_the_table_says(setting, org, manager):
+    """The whole machine, every from-state x every to-state (docs/state-changes.md): a move the
+    table allows claims the row; any other is refused and changes nothing. By hand, only open,
+    in progress and done may be chosen, and cancelled from an unfinished item."""
+    from cxaudit.insights.actions.models import TRANSITIONS
+
+    item = new_item(org, setting, manager, actor=manager)
+    expected = {
+        "open": {"in_progress", "done", "cancelled"},
+        "in_progress": {"open", "done", "cancelled"},
+        "reopened": {"in_progress", "done", "cancelled"},
+        "done": {"in_progress", "verified", "reopened"},
+        "verified": set(),
+        "cancelled": {"open"},
+    }
+    assert {k: set(v) for k, v in TRANSITIONS.items()} == expected
+    for before in Status.values:
+        for after in Status.values:
+            ActionItem.objects.filter(pk=item.pk).update(status=before)
+            item.refresh_from_db()
+            if after in expected[before]:
+                assert item.move(after) == before
+                assert ActionItem.objects.get(pk=item.pk).status == after
+            else:
+                with pytest.raises(InvalidTransition):
+                    item.move(after)
+                assert ActionItem.objects.get(pk=item.pk).status == before
+            ActionItem.objects.filter(pk=item.pk).update(status=before)
+            item.refresh_from_db()
+            manual_ok = after in expected[before] and after in services.MANUAL
+            if manual_ok:
+                services.change_status(item=item, actor=manager, to=after)
+            else:
+                with pytest.raises(DomainError):
+                    services.change_status(item=item, actor=manager, to=after)
+                assert ActionItem.objects.get(pk=item.pk).status == before

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Exists, OuterRef
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Channel, Dimension, Stage, Wave
-from surveys.models import Answer
 
 FILTERS = ("wave", "location", "stage", "channel", "dimension")
 
@@ -45,22 +43,10 @@ class DashboardFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-select form-select-sm"
 
 
-def default_wave(org: Organization) -> Wave | None:
-    """The latest wave that has answers, else the open wave (one query each)."""
-    with_data = Wave.objects.for_org(org).filter(
-        Exists(Answer.objects.filter(organization=org, wave=OuterRef("pk")).counted())
-    )
-    return (
-        with_data.order_by("-starts_on", "-pk").first()
-        or Wave.objects.for_org(org).open().order_by("-starts_on", "-pk").first()
-    )
-
-
-def filter_data(query, org: Organization) -> dict[str, str]:
-    """The submitted filters, with the default wave when the wave was not asked for at all
-    (an empty ``wave=`` means every wave)."""
+def filter_data(query, *, default_wave_name: str) -> dict[str, str]:
+    """The submitted filters, with the default wave (cxaudit/insights/waves.py) when the wave
+    was not asked for at all (an empty ``wave=`` means every wave)."""
     data = {name: query.get(name, "") for name in FILTERS}
     if "wave" not in query:
-        wave = default_wave(org)
-        data["wave"] = wave.name if wave else ""
+        data["wave"] = default_wave_name
     return data

@@ -51,8 +51,10 @@ def largest_significant(row: GapRow) -> tuple[str, Gap] | None:
     return max(found, key=lambda item: abs(item[1].diff_100), default=None)
 
 
-def shade(row: GapRow | None) -> Shade:
-    """The colour class and text of one touchpoint (or standard) row."""
+def shade(row: GapRow | None, *, little_data: bool = False) -> Shade:
+    """The colour class and text of one touchpoint (or standard) row. In a wave with little
+    data (waves.WaveChoice.little_data) an untestable row reads "Too few answers yet": the page
+    says once that every figure is a small sample."""
     if row is None:
         return Shade("gap-none", "No data", "No answers in this selection")
     top = largest_significant(row)
@@ -71,4 +73,5 @@ def shade(row: GapRow | None) -> Shade:
     n = sum(p.n for p in row.perspectives.values())
     if n == 0:
         return Shade("gap-none", "No data", "No answers in this selection")
-    return Shade("gap-none", "Small sample", f"{n} answers: too few to test a gap")
+    label = "Too few answers yet" if little_data else "Small sample"
+    return Shade("gap-none", label, f"{n} answers: too few to test a gap")

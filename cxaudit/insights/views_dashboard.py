@@ -23,6 +23,7 @@ from .gaps import GAPS, PERSPECTIVES, Gap, GapAnalysis, GapRow, analyse_gaps
 from .gaps.analysis import MetricSet
 from .kpis.services import kpi_figures
 from .vocabulary import GAP_LABELS, PERSPECTIVE_LABELS
+from .waves import choose_wave
 
 RANKED_LIMIT = 30
 
@@ -198,14 +199,25 @@ def gap_trends(rows: list[GapRow], names=("self_vs_perceived", "perceived_vs_exp
 
 
 def _filter_context(request):
+    """The filter form (the default wave filled in when none was asked for), the locations to
+    restrict to, the query string of the links, and which wave is shown and why."""
     org = request.org
     visible, only = _scope(request)
-    data = filter_data(request.GET, org)
+    waves = list(Wave.objects.for_org(org))
+    asked_name = request.GET.get("wave", "")
+    choice = choose_wave(
+        org,
+        waves=waves,
+        asked=next((w for w in waves if w.name == asked_name), None) if asked_name else None,
+        all_waves="wave" in request.GET and not asked_name,
+        only_locations=only,
+    )
+    data = filter_data(request.GET, default_wave_name=choice.wave.name if choice.wave else "")
     form = DashboardFilterForm(data, org=org, locations=visible)
     query = QueryDict(mutable=True)
     # An empty wave means "every wave" (not the default wave), so it stays in the links.
     query.update({k: v for k, v in data.items() if v or k == "wave"})
-    return form, only, query
+    return form, only, query, choice
 
 
 @require_GET
@@ -213,12 +225,13 @@ def _filter_context(request):
 def gap_dashboard(request):
     """Tiles, ranked gaps, perspective charts, dimension summary and trends (GET filters)."""
     org = request.org
-    form, only, query = _filter_context(request)
+    form, only, query, choice = _filter_context(request)
     context: dict[str, Any] = {
         "org": org,
         "form": form,
         "query": query.urlencode(),
         "has_data": False,
+        "wave_choice": choice,
     }
     if form.is_valid():
         f = form.cleaned_data
@@ -286,12 +299,13 @@ def standard_detail(request, pk: int):
     standard = get_for_org(
         Standard.objects.select_related("touchpoint__stage__journey"), org, pk=pk
     )
-    form, only, query = _filter_context(request)
+    form, only, query, choice = _filter_context(request)
     context: dict[str, Any] = {
         "org": org,
         "form": form,
         "standard": standard,
         "query": query.urlencode(),
+        "wave_choice": choice,
     }
     if form.is_valid():
         f = form.cleaned_data

@@ -26,6 +26,7 @@ from .gaps import GAPS, analyse_gaps
 from .heatmap import GAP_NAMES, LEGEND, shade
 from .kpis.services import kpi_figures
 from .vocabulary import GAP_LABELS
+from .waves import choose_wave
 
 ANSWERS_PER_PAGE = 25
 TEXT_TYPES = (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT)
@@ -42,22 +43,27 @@ class Scope:
             Location.objects.for_org(org).count()
         )
         self.waves = list(Wave.objects.for_org(org).order_by("starts_on", "name"))
-        self.wave = self._pick_wave(request.GET.get("wave"), need_wave)
+        value = request.GET.get("wave")
+        asked = None
+        if value:
+            asked = next((w for w in self.waves if str(w.pk) == value), None)
+            if asked is None:
+                raise Http404("Not found.")
+        # No wave asked for: the default wave (waves.py). An empty `wave=` is every wave, on
+        # the pages that can show every wave.
+        self.wave_choice = choose_wave(
+            org,
+            waves=self.waves,
+            asked=asked,
+            all_waves=value == "" and not need_wave,
+            only_locations=self.visible if self.limited else None,
+        )
+        self.wave = self.wave_choice.wave
         self.location = None
         if code := request.GET.get("location"):
             self.location = next((x for x in self.visible if x.code == code), None)
             if self.location is None:
                 raise Http404("Not found.")
-
-    def _pick_wave(self, value: str | None, need_wave: bool) -> Wave | None:
-        if value:
-            wave = next((w for w in self.waves if str(w.pk) == value), None)
-            if wave is None:
-                raise Http404("Not found.")
-            return wave
-        if need_wave and self.waves:
-            return self.waves[-1]  # the latest wave
-        return None
 
     @property
     def only_locations(self) -> list[Location] | None:
@@ -65,11 +71,12 @@ class Scope:
 
     def query(self, **extra) -> str:
         params = {
-            "wave": self.wave and self.wave.pk,
+            # Every wave is asked for with an empty value, so it is kept in the links.
+            "wave": self.wave.pk if self.wave else ("" if self.wave_choice.chosen else None),
             "location": self.location and self.location.code,
         }
         params.update(extra)
-        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        clean = {k: v for k, v in params.items() if v is not None and (v != "" or k == "wave")}
         return f"?{urlencode(clean)}" if clean else ""
 
     def analysis(self, **kw):
@@ -101,9 +108,10 @@ def heatmap(request):
         by_tp = {r.key["touchpoint"]: r for r in analysis.rows("touchpoint")}
         by_std = {r.standard.id: r for r in analysis.rows("standard")}
         query = scope.query(journey=journey.pk)
+        little = scope.wave_choice.little_data
         for stage in stages:
             for tp in stage.touchpoints.all():
-                s = shade(by_tp.get(tp.pk))
+                s = shade(by_tp.get(tp.pk), little_data=little)
                 url = reverse("insights:heatmap_touchpoint", args=[request.org.slug, tp.pk])
                 annotations[tp.pk] = {
                     "css": s.css,
@@ -113,7 +121,7 @@ def heatmap(request):
                 }
                 table.append({"stage": stage, "touchpoint": tp, "shade": s, "url": url + query})
                 for std in tp.standards.all():
-                    ss = shade(by_std.get(std.pk))
+                    ss = shade(by_std.get(std.pk), little_data=little)
                     standard_annotations[std.pk] = {"css": ss.css, "label": ss.label}
     return render(
         request,
@@ -188,7 +196,7 @@ def heatmap_touchpoint(request, pk):
     gap_rows = [
         {
             "row": r,
-            "shade": shade(r),
+            "shade": shade(r, little_data=scope.wave_choice.little_data),
             "gaps": [(GAP_LABELS[g], r.gaps[g], g) for g in GAPS],
         }
         for r in rows
@@ -200,7 +208,7 @@ def heatmap_touchpoint(request, pk):
             "org": request.org,
             "scope": scope,
             "touchpoint": touchpoint,
-            "shade": shade(tp_row),
+            "shade": shade(tp_row, little_data=scope.wave_choice.little_data),
             "gap_rows": gap_rows,
             "perspectives": ("self", "observed", "perceived", "expected"),
             "page": page,

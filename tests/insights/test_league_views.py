@@ -110,7 +110,7 @@ def test_outsider_gets_404(lg, org, outsider):
     assert client_for(outsider).get(url).status_code == 404
 
 
-LEAGUE_QUERIES = 7  # measured: session, user, membership, filters (3), shop sums
+LEAGUE_QUERIES = 8  # session, user, membership, filters (3), wave counts, shop sums
 
 
 def count_queries(client, url) -> int:

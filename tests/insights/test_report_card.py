@@ -114,7 +114,7 @@ def count_queries(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-REPORT_CARD_QUERIES = 16  # with the KPIs (none here)
+REPORT_CARD_QUERIES = 17  # with the wave counts and the KPIs (none here)
 
 
 @pytest.mark.django_db

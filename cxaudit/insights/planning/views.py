@@ -13,6 +13,7 @@ from cxaudit.accounts.permissions import Cap, org_view
 from cxaudit.journeys.models import Wave
 
 from ..gaps import analyse_gaps
+from ..waves import choose_wave
 from . import formulas
 from .forms import PlannerForm
 
@@ -29,12 +30,10 @@ class StandardPlan:
     answered: bool  # customers did
 
 
-def _default_wave(org) -> Wave | None:
-    waves = Wave.objects.for_org(org)
-    return (
-        waves.filter(status=Wave.Status.CLOSED).order_by("-starts_on").first()
-        or waves.order_by("-starts_on").first()
-    )
+def _default_wave(org, only_locations) -> Wave | None:
+    """The base wave: the insights pages' default wave (cxaudit/insights/waves.py)."""
+    waves = list(Wave.objects.for_org(org))
+    return choose_wave(org, waves=waves, asked=None, only_locations=only_locations).wave
 
 
 def last_response_rate(org) -> float | None:
@@ -105,8 +104,11 @@ def wave_planner(request):
     membership = request.org_ctx.membership
     locations = membership.visible_locations()
     rate = last_response_rate(org)
+    limited = (
+        membership.pk and membership.role == "client_manager" and membership.locations.exists()
+    )
     initial = {
-        "wave": _default_wave(org),
+        "wave": _default_wave(org, list(locations) if limited else None),
         "margin": 5,
         "confidence": "0.95",
         "response_rate": rate if rate is not None else DEFAULT_RESPONSE_RATE,
@@ -128,9 +130,6 @@ def wave_planner(request):
     elif not form.is_bound and initial["wave"] is not None:
         values = {**initial, "location": None, "confidence": 0.95}
     if values is not None:
-        limited = (
-            membership.pk and membership.role == "client_manager" and membership.locations.exists()
-        )
         analysis = analyse_gaps(
             organization=org,
             wave=values["wave"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import formats as fmt
 from .gaps import Gap, GapRow
 from .gaps.engine import MEAN_GAPS
 from .vocabulary import GAP_LABELS
@@ -62,10 +63,11 @@ def shade(row: GapRow | None, *, little_data: bool = False) -> Shade:
         name, gap = top
         size = abs(gap.diff_100)
         css, word = ("gap-bad", "Large gap") if size >= LARGE_GAP else ("gap-warn", "Small gap")
-        label = f"{word}: {GAP_NAMES[name]} {gap.diff_100:+.0f} pts"
-        title = f"largest significant gap {GAP_NAMES[name]} {gap.diff_100:+.1f} points"
+        label = f"{word}: {GAP_NAMES[name]} {fmt.points(gap.diff_100, 0)}"
+        title = f"largest significant gap {GAP_NAMES[name]} {fmt.points(gap.diff_100)}"
         if gap.p is not None:
-            title += f" (p = {gap.p:.3f})"
+            p = fmt.pvalue(gap.p)
+            title += f" (p {p})" if p.startswith("<") else f" (p = {p})"
         return Shade(css, label, title, name, gap)
     tested = [row.gaps[n] for n in MEAN_GAPS if row.gaps[n].significant is not None]
     if any(not g.small_sample for g in tested):

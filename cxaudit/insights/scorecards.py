@@ -11,6 +11,9 @@ Only approved shops count: every query reads counted responses and answers
   with a t interval (stats.estimate_mean).
 * Section scores average ``score_detail.sections[].percent`` (the sections that measured
   something), grouped by section title so that survey versions line up.
+* A location's change since the previous wave compares like with like: the shops of both waves
+  were made on the same surveys (code) in the same versions; otherwise there is no change, and
+  the reason says why (``compare_waves``).
 * Standards met is the share of observed (shopper) answers linked to a standard whose
   ``agrees`` is true, with a Wilson interval.
 """
@@ -42,18 +45,73 @@ class ScoreSums:
         return stats.estimate_mean(stats.Summary.from_sums(self.n, self.total, self.total_sq))
 
 
+SurveyKey = tuple[str, int]  # (survey code, version)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A location's score now minus in the previous wave, or None with the reason."""
+
+    value: float | None
+    note: str  # what was compared ("same survey …"), or why nothing was
+
+
+def _surveys(keys: Iterable[SurveyKey]) -> str:
+    return ", ".join(f"{code} v{version}" for code, version in sorted(keys))
+
+
+def compare_waves(
+    now: dict[SurveyKey, ScoreSums], before: dict[SurveyKey, ScoreSums], previous: Wave | None
+) -> Change:
+    """Like with like: the change of the mean shop score when the shops of both waves were made
+    on the same surveys in the same versions; otherwise none, with the reason (pure)."""
+    if previous is None:
+        return Change(None, "no earlier wave")
+    if not now:
+        return Change(None, "no shops in this wave")
+    if not before:
+        return Change(None, f"no shops in {previous.name}")
+    codes_now = {code for code, _ in now}
+    codes_before = {code for code, _ in before}
+    if codes_now != codes_before:
+        return Change(
+            None,
+            f"different surveys: {', '.join(sorted(codes_now))} now, "
+            f"{', '.join(sorted(codes_before))} in {previous.name}",
+        )
+    if set(now) != set(before):
+        return Change(
+            None,
+            f"survey version changed: {_surveys(before)} in {previous.name}, {_surveys(now)} now",
+        )
+    mean_now = sum(now.values(), ScoreSums()).estimate().mean
+    mean_before = sum(before.values(), ScoreSums()).estimate().mean
+    if mean_now is None or mean_before is None:
+        return Change(None, "no scored shops")
+    return Change(mean_now - mean_before, f"same survey: {_surveys(now)}")
+
+
 @dataclass(frozen=True, slots=True)
 class LeagueRow:
     location: Location
     rank: int | None  # None: no shops in the wave
     score: stats.MeanEstimate
     previous: stats.MeanEstimate | None  # the same location in the previous wave
+    compared: Change = Change(None, "")
 
     @property
     def change(self) -> float | None:
-        if self.previous is None or self.previous.mean is None or self.score.mean is None:
-            return None
-        return self.score.mean - self.previous.mean
+        """The like-with-like change (None when the surveys differ; `compared.note` says)."""
+        return self.compared.value
+
+
+class ShopSums(dict):
+    """(wave id, location id) -> ScoreSums of every shop; `by_survey` splits each by the
+    (survey code, version) the shops were made on."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_survey: dict[tuple[int, int], dict[SurveyKey, ScoreSums]] = {}
 
 
 def previous_wave(wave: Wave, waves: Iterable[Wave]) -> Wave | None:
@@ -62,10 +120,9 @@ def previous_wave(wave: Wave, waves: Iterable[Wave]) -> Wave | None:
     return max(earlier, key=lambda w: (w.starts_on, w.name), default=None)
 
 
-def shop_sums(
-    *, organization: Organization, waves: Iterable[Wave]
-) -> dict[tuple[int, int], ScoreSums]:
-    """Sums of shop percentages per (wave id, location id) of the given waves: one query."""
+def shop_sums(*, organization: Organization, waves: Iterable[Wave]) -> ShopSums:
+    """Sums of shop percentages per (wave id, location id) of the given waves, and per survey
+    code and version within each: one query."""
     rows = (
         Response.objects.for_org(organization)
         .counted()
@@ -76,16 +133,20 @@ def shop_sums(
             score_percent__isnull=False,
         )
         .order_by()
-        .values("wave_id", "location_id")
+        .values("wave_id", "location_id", "survey__code", "survey__version")
         .annotate(
             n=Count("pk"),
             total=Sum("score_percent"),
             total_sq=Sum(F("score_percent") * F("score_percent")),
         )
     )
-    return {
-        (r["wave_id"], r["location_id"]): ScoreSums(r["n"], r["total"], r["total_sq"]) for r in rows
-    }
+    out = ShopSums()
+    for r in rows:
+        key = (r["wave_id"], r["location_id"])
+        sums = ScoreSums(r["n"], r["total"], r["total_sq"])
+        out[key] = out.get(key, ScoreSums()) + sums
+        out.by_survey.setdefault(key, {})[(r["survey__code"], r["survey__version"])] = sums
+    return out
 
 
 def league(
@@ -93,23 +154,31 @@ def league(
     locations: Iterable[Location],
     wave: Wave,
     previous: Wave | None,
-    sums: dict[tuple[int, int], ScoreSums],
+    sums: ShopSums,
 ) -> list[LeagueRow]:
     """Locations ranked by mean shop score (highest first); those without shops last, unranked.
-    Equal means share a rank (1, 2, 2, 4)."""
+    Equal means share a rank (1, 2, 2, 4). The change compares like with like (compare_waves)."""
     rows = []
+    by_survey = getattr(sums, "by_survey", {})
     for loc in locations:
         now = sums.get((wave.pk, loc.pk), ScoreSums())
         before = sums.get((previous.pk, loc.pk)) if previous is not None else None
-        rows.append((loc, now.estimate(), before.estimate() if before else None))
+        compared = compare_waves(
+            by_survey.get((wave.pk, loc.pk), {}),
+            by_survey.get((previous.pk, loc.pk), {}) if previous is not None else {},
+            previous,
+        )
+        rows.append((loc, now.estimate(), before.estimate() if before else None, compared))
     rows.sort(key=lambda r: (r[1].mean is None, -(r[1].mean or 0.0), r[0].code))
     out: list[LeagueRow] = []
-    for i, (loc, now, before) in enumerate(rows):
+    for i, (loc, now, before, compared) in enumerate(rows):
         rank = None
         if now.mean is not None:
             tied = out and out[-1].score.mean is not None and out[-1].score.mean == now.mean
             rank = out[-1].rank if tied else i + 1
-        out.append(LeagueRow(location=loc, rank=rank, score=now, previous=before))
+        out.append(
+            LeagueRow(location=loc, rank=rank, score=now, previous=before, compared=compared)
+        )
     return out
 
 

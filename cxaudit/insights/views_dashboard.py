@@ -48,6 +48,7 @@ class Tile:
     small_sample: bool
     unit: str
     signed: bool = False
+    bounds: str = ""  # the scale its interval is shown within (dashboard_tags.interval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class Trend:
     chart: Any
     unit: str
     rows: list[tuple[str, float | None, tuple[float, float] | None, int]]
+    bounds: str = ""  # the scale its intervals are shown within
 
 
 def slice_wave(analysis: GapAnalysis, wave: Wave | None) -> GapAnalysis:
@@ -94,7 +96,7 @@ def metric_tiles(metrics: MetricSet) -> list[Tile]:
     tiles = []
     if (m := metrics.nps) is not None:
         tiles.append(
-            Tile("nps", "NPS", m.score, m.margin, m.ci, m.n, m.small_sample, "", signed=True)
+            Tile("nps", "NPS", m.score, m.margin, m.ci, m.n, m.small_sample, "", True, "diff")
         )
     if (m := metrics.csat) is not None:
         box = m.top2_box
@@ -109,6 +111,7 @@ def metric_tiles(metrics: MetricSet) -> list[Tile]:
                 box.n,
                 box.small_sample,
                 " %",
+                bounds="0-100",
             )
         )
     if (m := metrics.ces) is not None:
@@ -123,6 +126,7 @@ def metric_tiles(metrics: MetricSet) -> list[Tile]:
                 mean.n,
                 mean.small_sample,
                 "",
+                bounds="1-7",
             )
         )
     return tiles
@@ -147,10 +151,13 @@ def perspective_chart(row: GapRow, title: str):
     return dot_chart(points, title=title)
 
 
+BOUNDS_OF = {(-100, 100): "diff", (0, 100): "0-100", (1, 7): "1-7"}
+
+
 def _trend(title, points: list[Point], unit: str, ns: list[int], lo: float, hi: float) -> Trend:
     chart = line_chart(points, title=title, lo=lo, hi=hi)
     rows = [(p.label, p.value, p.ci, n) for p, n in zip(points, ns, strict=True)]
-    return Trend(title, chart, unit, rows)
+    return Trend(title, chart, unit, rows, BOUNDS_OF.get((lo, hi), ""))
 
 
 def metric_trends(analysis: GapAnalysis) -> list[Trend]:

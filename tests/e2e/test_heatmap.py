@@ -49,7 +49,7 @@ def test_heatmap_pages_at_phone_and_desktop_widths(page, program_admin, org, loc
         assert no_page_overflow(page), tag
         page.locator(".touchpoint-card.gap-bad").get_by_role("link", name="Checkout").click()
         expect(page.get_by_role("heading", name="Checkout", level=1)).to_be_visible()
-        expect(page.get_by_text("Large gap: Delivery (gap 3) -33 pts").first).to_be_visible()
+        expect(page.get_by_text("Large gap: Delivery (gap 3) −33 pts").first).to_be_visible()
         shot(page, f"drill-{tag}")
         assert no_page_overflow(page), tag
         page.goto(f"/o/{org.slug}/insights/league/")

@@ -43,11 +43,11 @@ def test_colour_scale_on_hand_computed_gaps(heat, org):
     assert (amb.css, amb.gap, amb.label) == (
         "gap-warn",
         "delivery",
-        "Small gap: Delivery (gap 3) -10 pts",
+        "Small gap: Delivery (gap 3) −10 pts",
     )
     assert amb.value.diff_100 == pytest.approx(-10.0)
     red = shade(rows[tps["Checkout"].pk])
-    assert (red.css, red.label) == ("gap-bad", "Large gap: Delivery (gap 3) -33 pts")
+    assert (red.css, red.label) == ("gap-bad", "Large gap: Delivery (gap 3) −33 pts")
     assert tps["Website"].pk not in rows and shade(None).label == "No data"
     small = shade(rows[tps["Parking"].pk])
     assert (small.css, small.label) == ("gap-none", "Small sample")
@@ -60,7 +60,7 @@ def test_heatmap_page_colours_and_labels(heat, org, program_admin):
     tps = heat["tps"]
     assert "gap-good" in card(html, tps["Call"]) and "No significant gap" in card(html, tps["Call"])
     greeting = card(html, tps["Greeting"])
-    assert "gap-warn" in greeting and "Small gap: Delivery (gap 3) -10 pts" in greeting
+    assert "gap-warn" in greeting and "Small gap: Delivery (gap 3) −10 pts" in greeting
     assert "Moment that matters" in greeting
     assert "gap-bad" in card(html, tps["Checkout"])
     assert "No data" in card(html, tps["Website"])
@@ -68,7 +68,7 @@ def test_heatmap_page_colours_and_labels(heat, org, program_admin):
     drill = reverse("insights:heatmap_touchpoint", args=[org.slug, tps["Checkout"].pk])
     assert f'href="{drill}' in html
     # The accessible table alternative carries the same figures.
-    assert re.search(r"Checkout</a>.*?Large gap.*?-33\.3", html, re.S)
+    assert re.search(r"Checkout</a>.*?Large gap.*?−33\.3 pts", html, re.S)
     assert "Key" in html and "Large gap: a significant gap of 15 points or more" in html
 
 
@@ -99,7 +99,7 @@ def test_drill_down_lists_answers_verbatims_and_evidence(heat, org, program_admi
     url = reverse("insights:heatmap_touchpoint", args=[org.slug, tp.pk])
     c = client_for(program_admin)
     html = c.get(url).content.decode()
-    assert "Small gap: Delivery (gap 3) -10 pts" in html
+    assert "Small gap: Delivery (gap 3) −10 pts" in html
     assert "Answers behind it" in html and "(30)" in html
     assert "Page 1 of 2" in html
     # Shop 0 is the oldest: it is on page 2 (newest first), with its comment and evidence.

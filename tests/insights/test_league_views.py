@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cxaudit.accounts.models import Location, Membership
 from cxaudit.insights import scorecards
+from cxaudit.journeys.models import Wave
 from tests.insights.heatmap_data import build_league
 
 A = pytest.approx
@@ -64,14 +65,19 @@ def test_equal_means_share_a_rank(lg, org):
 @pytest.mark.django_db
 def test_league_page(lg, org, program_admin):
     url = reverse("insights:league", args=[org.slug])
-    html = client_for(program_admin).get(url).content.decode()  # the latest wave: Q4
+    # The default wave: none has enough responses, so the latest with any, Q4.
+    html = client_for(program_admin).get(url).content.decode()
     assert "Location league table: 2026 Q4" in html
+    assert "— the latest wave with responses (none has enough yet);" in html
+    # KGX's t interval 11.6 to 155.0 is shown within the 0-100 scale, marked.
     assert re.search(
-        r"1</td>\s*<th scope=\"row\">KGX.*?83\.3 %.*?11\.6 to 155\.0.*?3</td>.*?\+33\.3 pts",
+        r"1</td>\s*<th scope=\"row\">KGX.*?83\.3 %.*?11\.6 to 100\.0<span class=\"ci-clipped\" "
+        r"title=\"The 95 % interval runs past the scale \(11\.6 to 155\.0\); shown within it\.\">"
+        r".*?3</td>.*?\+33\.3 pts.*?same survey: lg v1",
         html,
         re.S,
     )
-    assert re.search(r"2</td>\s*<th scope=\"row\">MAN.*?25\.0 %.*?-75\.0 pts", html, re.S)
+    assert re.search(r"2</td>\s*<th scope=\"row\">MAN.*?25\.0 %.*?−75\.0 pts", html, re.S)
     assert re.search(r"<th scope=\"row\">LDS.*?no shops", html, re.S)
     assert "<svg" in html and "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
     q3 = client_for(program_admin).get(url + f"?wave={lg['q3'].pk}").content.decode()
@@ -84,7 +90,7 @@ def test_league_by_gap(lg, org, program_admin):
     html = client_for(program_admin).get(url).content.decode()
     # Delivery gap at Q4: KGX 5 of 6 met (-16.7), MAN 1 of 4 met (-75.0): MAN first.
     part = html.split("Ranked by gap: Delivery (gap 3)", 1)[1]
-    assert re.search(r"MAN.*?-75\.0.*?KGX.*?-16\.7", part, re.S)
+    assert re.search(r"MAN.*?−75\.0 pts.*?KGX.*?−16\.7 pts", part, re.S)
     bad = reverse("insights:league", args=[org.slug]) + "?gap=nope"
     assert client_for(program_admin).get(bad).status_code == 404
 
@@ -144,3 +150,77 @@ def test_query_count_constant(lg, org, program_admin, django_assert_max_num_quer
     gap_url = url + "?gap=delivery"
     with django_assert_max_num_queries(LEAGUE_QUERIES + 5):  # measured: with the gap engine
         c.get(gap_url)
+
+
+# --- like with like: the change since the previous wave ------------------------------------
+
+
+def _sums(*percents: float) -> scorecards.ScoreSums:
+    return scorecards.ScoreSums(len(percents), sum(percents), sum(p * p for p in percents))
+
+
+Q2 = Wave(name="2026 Q2")
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "previous", "expected"),
+    [
+        # Same survey and version: 80 and 90 now (85) minus 70 before.
+        (
+            {("shop", 1): _sums(80, 90)},
+            {("shop", 1): _sums(70)},
+            Q2,
+            (15.0, "same survey: shop v1"),
+        ),
+        # Two surveys in both waves, same versions: pooled means, 60 - 40.
+        (
+            {("a", 1): _sums(50), ("b", 2): _sums(70)},
+            {("a", 1): _sums(40), ("b", 2): _sums(40)},
+            Q2,
+            (20.0, "same survey: a v1, b v2"),
+        ),
+        (
+            {("shop", 2): _sums(80)},
+            {("shop", 1): _sums(70)},
+            Q2,
+            (None, "survey version changed: shop v1 in 2026 Q2, shop v2 now"),
+        ),
+        (
+            {("new", 1): _sums(80)},
+            {("shop", 1): _sums(70)},
+            Q2,
+            (None, "different surveys: new now, shop in 2026 Q2"),
+        ),
+        ({("shop", 1): _sums(80)}, {}, Q2, (None, "no shops in 2026 Q2")),
+        ({}, {("shop", 1): _sums(80)}, Q2, (None, "no shops in this wave")),
+        ({("shop", 1): _sums(80)}, {}, None, (None, "no earlier wave")),
+    ],
+)
+def test_change_compares_like_with_like(now, before, previous, expected):
+    change = scorecards.compare_waves(now, before, previous)
+    value, note = expected
+    assert change.note == note
+    assert change.value == (None if value is None else A(value))
+
+
+@pytest.mark.django_db
+def test_a_new_survey_version_shows_no_change_with_the_reason(lg, org, program_admin):
+    """KGX's Q4 shops move to version 2 of the survey: no change, and the league and report
+    card say why; MAN keeps version 1 and keeps its change."""
+    from surveys.models import Response, Survey
+    from surveys.questionnaire.services import publish_survey, start_new_version
+
+    v1 = Survey.objects.for_org(org).get(code="lg")
+    v2 = publish_survey(survey=start_new_version(survey=v1))
+    Response.objects.filter(wave=lg["q4"], location=lg["kgx"]).update(survey=v2)
+    html = client_for(program_admin).get(reverse("insights:league", args=[org.slug])).content
+    html = html.decode()
+    kgx = html.split('<th scope="row">KGX', 1)[1].split("</tr>", 1)[0]
+    assert "survey version changed: lg v1 in 2026 Q3, lg v2 now" in kgx
+    assert "pts" not in kgx
+    man = html.split('<th scope="row">MAN', 1)[1].split("</tr>", 1)[0]
+    assert "−75.0 pts" in man and "same survey: lg v1" in man
+    card_url = reverse("insights:report_card", args=[org.slug, "KGX"])
+    card = client_for(program_admin).get(card_url).content.decode()
+    assert 'id="rc-change">—</p>' in card
+    assert "survey version changed: lg v1 in 2026 Q3, lg v2 now" in card

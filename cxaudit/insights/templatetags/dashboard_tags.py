@@ -1,52 +1,66 @@
-"""Number formatting for the insights pages ("—" for unknown values)."""
+"""Number formatting for the insights pages (cxaudit/insights/formats.py), and labels from
+the vocabulary."""
 
 from __future__ import annotations
 
-import math
-
 from django import template
+from django.utils.html import format_html
+
+from cxaudit.insights import formats as fmt
 
 register = template.Library()
-DASH = "—"
-
-
-def _known(x) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+BOUNDS = {"0-100": fmt.SCALE_100, "diff": fmt.DIFF_100, "1-7": (1.0, 7.0), "": None}
 
 
 @register.filter
 def num(x, digits: int = 1) -> str:
     """A number with `digits` decimals; "—" when unknown."""
-    return f"{x:.{int(digits)}f}" if _known(x) else DASH
+    return fmt.num(x, digits)
 
 
 @register.filter
 def signed(x, digits: int = 1) -> str:
     """A difference with its sign (+3.2, −1.0)."""
-    if not _known(x):
-        return DASH
-    return f"{x:+.{int(digits)}f}".replace("-", "−")
+    return fmt.signed(x, digits)
 
 
 @register.filter
-def interval(ci, digits: int = 1) -> str:
-    """An interval as "a to b"; "—" when there is none."""
-    if not ci or not all(_known(v) for v in ci):
-        return DASH
-    return f"{ci[0]:.{int(digits)}f} to {ci[1]:.{int(digits)}f}".replace("-", "−")
+def points(x, digits: int = 1) -> str:
+    """A difference on the 0-100 scale in points (+3.2 pts)."""
+    return fmt.points(x, digits)
+
+
+@register.filter
+def pct(x, digits: int = 1) -> str:
+    """A value on 0-100 as a percentage (53.9 %)."""
+    return fmt.pct(x, digits)
+
+
+@register.filter
+def interval(ci, bounds: str = "") -> str:
+    """An interval as "a to b"; "—" when there is none. `bounds` "0-100" (a mean or share on
+    the common scale) or "diff" (a difference of two) shows it within the scale, marked when
+    an end was clipped (the full interval in the mark's title)."""
+    shown = fmt.interval(ci, 1, BOUNDS.get(bounds or ""))
+    if not shown.clipped:
+        return shown.text
+    return format_html(
+        '{}<span class="ci-clipped" title="{}">*<span class="visually-hidden"> ({})</span></span>',
+        shown.text,
+        f"The 95 % interval runs past the scale ({shown.full}); shown within it.",
+        f"clipped at the end of the scale; computed {shown.full}",
+    )
 
 
 @register.filter
 def pvalue(p) -> str:
-    if not _known(p):
-        return DASH
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return fmt.pvalue(p)
 
 
 @register.filter
 def percent(x, digits: int = 0) -> str:
     """A share 0-1 as a percentage."""
-    return f"{x * 100:.{int(digits)}f} %" if _known(x) else DASH
+    return fmt.percent(x, digits)
 
 
 @register.filter

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_GET
 from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.journeys.models import Journey, Touchpoint, Wave
-from surveys.models import Answer, Evidence
+from surveys.models import Answer, Aspect, Evidence
 from surveys.question_types import QuestionType
 
 from . import scorecards
 from .gaps import GAPS, analyse_gaps
+from .gaps.queries import PERSPECTIVE_OF
 from .heatmap import GAP_NAMES, LEGEND, shade
 from .kpis.services import kpi_figures
-from .vocabulary import GAP_LABELS
+from .vocabulary import GAP_LABELS, perspective_label
 from .waves import choose_wave
 
 ANSWERS_PER_PAGE = 25
@@ -116,7 +117,7 @@ def heatmap(request):
                 annotations[tp.pk] = {
                     "css": s.css,
                     "label": s.label,
-                    "title": s.title,
+                    "title": f"{s.title}; the answers to all its standards pooled",
                     "url": url + query,
                 }
                 table.append({"stage": stage, "touchpoint": tp, "shade": s, "url": url + query})
@@ -188,6 +189,10 @@ def heatmap_touchpoint(request, pk):
         {
             "answer": a,
             "value": display_value(a),
+            # What the answer measures, in the vocabulary's words ("Observed", "Expected").
+            "perspective": perspective_label(
+                PERSPECTIVE_OF.get((a.source, a.aspect or Aspect.PERCEPTION), "")
+            ),
             "verbatims": verbatims.get(a.response_id, []),
             "evidence": evidence.get(a.response_id, []),
         }

@@ -34,6 +34,7 @@ PERSPECTIVE_LABELS = {
     "observed": "Observed",
     "perceived": "Perceived",
     "expected": "Expected",
+    "management_expected": "Management expects",
 }
 
 METHOD_LABELS = {
@@ -51,6 +52,40 @@ METHOD_HELP = {
     "exact_binomial": "Compares a share with a target share, exactly.",
     "two_proportion_z": "Compares two shares (pooled z test, Newcombe interval).",
 }
+
+
+# The flags a gap carries, as every page writes them (templates/insights/_gap_badges.html).
+FLAG_LABELS = {
+    "significant": "significant",
+    "not_significant": "not significant",
+    "not_tested": "not tested",
+    "small_sample": "small sample",
+}
+
+FLAG_HELP = {
+    "significant": "The 95 % test says the gap differs from 0.",
+    "not_significant": "The gap could be 0: the 95 % test does not tell it apart.",
+    "not_tested": "Not enough answers on one side to test the gap.",
+    "small_sample": "Fewer answers than the small-sample threshold: read with care.",
+}
+
+
+def gap_flags(gap) -> list[str]:
+    """The flags of a gap (engine.Gap), in the order pages show them."""
+    if gap is None:
+        return []
+    if gap.significant is None:
+        # A standard that promises nothing has no communication gap to test: no flag.
+        flags = [] if gap.reason == "no_promise" else ["not_tested"]
+    else:
+        flags = ["significant" if gap.significant else "not_significant"]
+    if gap.small_sample and gap.significant is not None:
+        flags.append("small_sample")
+    return flags
+
+
+def perspective_label(name: str) -> str:
+    return PERSPECTIVE_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def gap_label(name: str) -> str:

@@ -160,6 +160,22 @@ class Touchpoint(models.Model):
         return CHANNEL_ICONS.get(self.channel, "circle")
 
 
+# Units written in the plural that read wrongly after exactly 1 ("1 minutes"): the last word of
+# the unit loses its plural "s". Abbreviations ("s", "min", "%") are left as they are.
+PLURAL_UNITS = {
+    "seconds", "minutes", "hours", "days", "weeks", "months", "years", "steps", "clicks",
+    "calls", "rings", "transfers", "attempts", "visits", "contacts", "times", "points", "pages",
+}  # fmt: skip
+
+
+def unit_for(value, unit: str) -> str:
+    """`unit` as it reads after `value`: "1 working day", "2 working days"."""
+    words = unit.split(" ")
+    if value is not None and float(value) == 1 and words[-1].lower() in PLURAL_UNITS:
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
+
+
 class StandardQuerySet(OrgQuerySet):
     pass
 
@@ -228,10 +244,12 @@ class Standard(models.Model):
 
     @property
     def target_display(self) -> str:
+        """The target as people write it: "≤ 1 minute", "≤ 2 minutes", "≥ 80 %"."""
         if not self.has_target:
             return ""
         value = f"{self.target_value.normalize():f}"
-        return f"{self.get_target_comparator_display()} {value} {self.target_unit}"
+        unit = unit_for(self.target_value, self.target_unit)
+        return f"{self.get_target_comparator_display()} {value} {unit}"
 
     def target_met(self, value: float) -> bool | None:
         """Whether an observed value meets the target (None when there is no target)."""

@@ -16,8 +16,14 @@ from cxaudit.journeys.models import Standard
 from ..cleaning import clean_answer
 from ..question_types import COMPARATORS, REGISTRY, AnswerError, ShowIfOperator
 from .definition import MAX_BYTES
-from .models import Aspect, Question, Section, Survey
+from .models import ASPECTS_BY_KIND, Aspect, Question, Section, Survey
 from .services import QuestionData, SectionData
+
+ASPECT_HELP = {
+    "mystery_shop": "A mystery shopper's answer is an observation of the visit.",
+    "customer": "Does it ask how it was, or how it should be?",
+    "self_assessment": "Does it ask how well we deliver, or what managers think customers expect?",
+}
 
 OPERATOR_LABELS = {
     ShowIfOperator.EQUALS: "is",
@@ -262,7 +268,7 @@ class QuestionForm(ShowIfFields):
     aspect = forms.ChoiceField(
         choices=[("", "—"), *Aspect.choices],
         required=False,
-        help_text="Customer surveys: does it ask how it was, or how it should be?",
+        help_text="Does it ask how it was, or how it should be?",
     )
     # Scale (rating; NPS, CSAT and CES have fixed ranges)
     scale_min = forms.IntegerField(label="Scale from", required=False, help_text="Default 1.")
@@ -303,11 +309,16 @@ class QuestionForm(ShowIfFields):
         organization: Organization,
         earlier: list[Question],
         question: Question | None = None,
+        kind: str = "",
         **kw,
     ):
         if question is not None:
             kw.setdefault("initial", _question_initial(question))
         super().__init__(*args, **kw)
+        # The aspects the kind of survey has, in its words (a mystery shop observes).
+        if aspects := ASPECTS_BY_KIND.get(kind):
+            self.fields["aspect"].choices = [("", "—"), *aspects.items()]
+            self.fields["aspect"].help_text = ASPECT_HELP[kind]
         self.fields["standard"].queryset = Standard.objects.for_org(organization).order_by("code")
         self.setup_show_if(earlier, question.show_if if question else None)
 

@@ -22,6 +22,29 @@ class Aspect(models.TextChoices):
     EXPECTATION = "expectation", "Expectation (how it should be)"
 
 
+# What a question's aspect means on each kind of survey: a mystery shopper observes (there is no
+# shopper's expectation: the standard says what is expected); managers rate their own service
+# and say what they think customers expect. Keyed by Survey.Kind values.
+ASPECTS_BY_KIND: dict[str, dict[str, str]] = {
+    "mystery_shop": {"perception": "Observation (what the shopper saw)"},
+    "customer": {
+        "perception": "Perception (how it was)",
+        "expectation": "Expectation (how it should be)",
+    },
+    "self_assessment": {
+        "perception": "Self-rating (how we deliver it)",
+        "expectation": "Customers' expectation, as managers see it",
+    },
+}
+
+
+def aspect_label(kind: str, aspect: str) -> str:
+    """The aspect as the kind of survey means it ("" for none)."""
+    if not aspect:
+        return ""
+    return ASPECTS_BY_KIND.get(kind, {}).get(aspect) or Aspect(aspect).label
+
+
 def show_if_from_json(data: dict | None) -> ShowIf | None:
     """`{"question": CODE, "operator": OP, "value": V}` as stored on sections and questions."""
     if not data:

@@ -29,7 +29,7 @@ from ..responses.models import Response
 from .definition import import_definition, next_version, survey_problems
 from .definition.checks import Checker, check_question, check_show_if, check_weight
 from .definition.export import config_to_json, show_if_to_json
-from .models import Question, Section, Survey
+from .models import ASPECTS_BY_KIND, Question, Section, Survey
 
 # -- guards ------------------------------------------------------------------------------------
 
@@ -417,6 +417,12 @@ def _question_checks(
     others = list(
         survey.questions.exclude(pk=own_pk).select_related("section").order_by("position", "pk")
     )
+    if data.aspect and data.aspect not in ASPECTS_BY_KIND.get(survey.kind, {data.aspect: ""}):
+        chk.add(
+            "aspect",
+            f"a {survey.get_kind_display().lower()} has no {data.aspect} aspect: "
+            "a mystery shopper's answers are observations",
+        )
     if any(q.code.casefold() == data.code.casefold() for q in others):
         chk.add("code", f"another question of this survey already has the code {data.code!r}")
     earlier = {

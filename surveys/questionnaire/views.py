@@ -434,7 +434,11 @@ def question_edit(request, pk, section_pk=None, question_pk=None):
         position = section.questions.count()
     earlier = _earlier_questions(survey, before_section=section.position, before_question=position)
     form = QuestionForm(
-        request.POST or None, organization=request.org, earlier=earlier, question=question
+        request.POST or None,
+        organization=request.org,
+        earlier=earlier,
+        question=question,
+        kind=survey.kind,
     )
     if request.method == "POST" and form.is_valid():
         try:

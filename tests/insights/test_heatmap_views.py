@@ -168,3 +168,17 @@ def test_query_counts_do_not_grow(heat, org, program_admin, django_assert_max_nu
         c.get(heat_url)
     with django_assert_max_num_queries(DRILL_QUERIES):
         c.get(drill)
+
+
+@pytest.mark.django_db
+def test_drill_down_says_the_headline_is_a_roll_up_and_marks_it_in_each_standard(
+    heat, org, program_admin
+):
+    tp = heat["tps"]["Checkout"]
+    url = reverse("insights:heatmap_touchpoint", args=[org.slug, tp.pk])
+    html = client_for(program_admin).get(url).content.decode()
+    note = html.split('id="rollup-note">', 1)[1].split("</p>", 1)[0]
+    assert "the answers to its 1 standard pooled" in note
+    assert "Its headline, Delivery (gap 3) −33.3 pts (95 % CI" in note
+    marked = re.findall(r'<tr class="table-active headline-gap"><th scope="row">([^<]+)', html)
+    assert marked == ["Delivery (gap 3) "]

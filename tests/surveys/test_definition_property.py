@@ -132,13 +132,17 @@ def definitions(draw) -> dict:
             }
         )
         earlier += qs
+    kind = draw(st.sampled_from(["mystery_shop", "customer", "self_assessment"]))
+    if kind == "mystery_shop":  # a shopper observes: no expectation aspect
+        for q in earlier:
+            q["aspect"] = "perception" if q["aspect"] == "expectation" else q["aspect"]
     return {
         "format": "cxaudit.survey",
         "format_version": 1,
         "code": draw(CODES),
         "title": draw(TEXT),
         "description": draw(st.just("") | TEXT),
-        "kind": draw(st.sampled_from(["mystery_shop", "customer", "self_assessment"])),
+        "kind": kind,
         "scoring": {
             "na_policy": draw(st.sampled_from(["omit", "count_as_fail", "count_as_pass"])),
             "bonus_cap": draw(st.booleans()),

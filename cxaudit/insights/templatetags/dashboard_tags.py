@@ -79,6 +79,31 @@ def method_help(name) -> str:
 
 
 @register.filter
+def gap_label(name) -> str:
+    """A gap's label from the vocabulary ("perceived_vs_expected" → "Perceived vs expected
+    (gap 5)")."""
+    from cxaudit.insights.vocabulary import gap_label as label
+
+    return label(name or "")
+
+
+@register.filter
+def perspective_label(name) -> str:
+    from cxaudit.insights.vocabulary import perspective_label as label
+
+    return label(name or "")
+
+
+@register.filter
+def gap_flags(gap) -> list[tuple[str, str, str]]:
+    """(key, label, help) of each flag of a gap, from the vocabulary."""
+    from cxaudit.insights.vocabulary import FLAG_HELP, FLAG_LABELS
+    from cxaudit.insights.vocabulary import gap_flags as flags
+
+    return [(f, FLAG_LABELS[f], FLAG_HELP[f]) for f in flags(gap)]
+
+
+@register.filter
 def dict_get(mapping, key):
     """mapping[key] in a template ("" when missing)."""
     try:

@@ -29,7 +29,7 @@ from ...question_types import (
     spec_errors,
 )
 from ...scoring import condition_met
-from ..models import Aspect, Question, Survey, show_if_from_json
+from ..models import ASPECTS_BY_KIND, Aspect, Question, Survey, show_if_from_json
 from .export import (
     CONFIG_KEYS,
     FORMAT,
@@ -537,6 +537,13 @@ def check_definition(data: Any, *, organization: Organization) -> CheckedSurvey:
             checked = check_question(chk, raw_question, qpath, standards=standards)
             if checked is None:
                 continue
+            aspect = checked.fields["aspect"]
+            if aspect and aspect not in ASPECTS_BY_KIND.get(fields["kind"] or "", {aspect: ""}):
+                chk.add(
+                    join(qpath, "aspect"),
+                    f"a {fields['kind']} survey has no {aspect} aspect: a mystery shopper's "
+                    "answers are observations (perception)",
+                )
             code = checked.fields["code"]
             folded = code.casefold()
             if code and folded in first_seen:

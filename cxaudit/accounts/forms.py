@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from cxaudit.uploads import check_upload
+
 from .models import Location, Organization, Role
 
 
@@ -105,6 +107,7 @@ class CsvUploadForm(forms.Form):
 
     def clean_file(self):
         f = self.cleaned_data["file"]
+        check_upload(f, "csv")
         if f.size > self.max_bytes:
             raise forms.ValidationError(
                 f"The file is {f.size / 1024 / 1024:.1f} MB; the limit is 2 MB."
@@ -112,10 +115,22 @@ class CsvUploadForm(forms.Form):
         return f
 
 
+# Roles from the least to the most powerful: a new member starts with the least.
+ROLES_BY_POWER = [Role.SHOPPER, Role.CLIENT_MANAGER, Role.REVIEWER, Role.PROGRAM_ADMIN]
+
+
 class MemberForm(forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=150, required=False, label="Full name")
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in ROLES_BY_POWER],
+        initial=ROLES_BY_POWER[0],
+        help_text="What they may see and do; start with the least they need.",
+        # app.js shows the locations only for the role they apply to.
+        widget=forms.Select(
+            attrs={"data-shows": "div_id_locations", "data-shows-value": Role.CLIENT_MANAGER}
+        ),
+    )
     locations = forms.ModelMultipleChoiceField(
         queryset=Location.objects.none(),
         required=False,
@@ -126,6 +141,14 @@ class MemberForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["locations"].queryset = Location.objects.for_org(organization)
+
+    def clean(self):
+        data = super().clean()
+        # Locations apply to client managers only: ticked for another role (then hidden), they
+        # are not kept.
+        if data.get("role") != Role.CLIENT_MANAGER:
+            data["locations"] = Location.objects.none()
+        return data
 
 
 class MemberEditForm(MemberForm):

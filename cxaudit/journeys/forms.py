@@ -1,6 +1,7 @@
 from django import forms
 
 from cxaudit.accounts.models import Organization
+from cxaudit.uploads import check_upload
 
 from . import definition
 from .models import Journey, Stage, Standard, Touchpoint, Wave
@@ -156,6 +157,7 @@ class JourneyImportForm(forms.Form):
 
     def clean_file(self):
         f = self.cleaned_data["file"]
+        check_upload(f, "json")
         if f.size > definition.MAX_BYTES:
             raise forms.ValidationError(
                 f"The file is {f.size / 1024 / 1024:.1f} MB; the limit is 2 MB."

@@ -10,3 +10,13 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+// A field that applies to one choice of a select only (data-shows: the id of the field's
+// wrapper; data-shows-value: the choice) is shown for that choice only.
+document.querySelectorAll("select[data-shows]").forEach((select) => {
+  const sync = () => {
+    const target = document.getElementById(select.dataset.shows);
+    if (target) target.hidden = select.value !== select.dataset.showsValue;
+  };
+  sync();
+  select.addEventListener("change", sync);
+});

@@ -3,6 +3,7 @@
 from django import forms
 
 from cxaudit.accounts.models import Organization
+from cxaudit.uploads import check_upload
 
 from ..questionnaire.models import Survey
 from .rows import MAX_BYTES
@@ -25,6 +26,7 @@ class ResponseImportForm(forms.Form):
 
     def clean_file(self):
         f = self.cleaned_data["file"]
+        check_upload(f, "csv")
         if f.size > MAX_BYTES:
             raise forms.ValidationError(
                 f"The file is {f.size / 1024 / 1024:.1f} MB; the limit is "

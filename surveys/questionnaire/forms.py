@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
+from cxaudit.uploads import check_upload
 
 from ..cleaning import clean_answer
 from ..question_types import COMPARATORS, REGISTRY, AnswerError, ShowIfOperator
@@ -442,6 +443,7 @@ class DefinitionUploadForm(forms.Form):
 
     def clean_file(self):
         f = self.cleaned_data["file"]
+        check_upload(f, "json")
         if f.size > MAX_BYTES:
             raise forms.ValidationError(
                 f"The file is {f.size / 1024 / 1024:.1f} MB; the limit is 2 MB."

@@ -4,6 +4,7 @@ from django import forms
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
+from cxaudit.uploads import check_upload
 
 from .models import Kpi
 
@@ -43,11 +44,14 @@ class KpiForm(forms.ModelForm):
 
 class KpiImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV with the columns kpi, location, wave, value (UTF-8). At most 5 MB."
+        label="CSV file",
+        help_text="CSV with the columns kpi, location, wave, value (UTF-8). At most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        check_upload(upload, "csv")
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 5 MB.")
         return upload

@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cxaudit import helpdocs
 from cxaudit.accounts import views as account_views
 from cxaudit.accounts.forms import EmailAuthenticationForm, OutboxPasswordResetForm
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
+    # The documents of docs/ as help pages (formats, statistics…).
+    path("help/", helpdocs.index, name="help_index"),
+    path("help/<slug:name>/", helpdocs.page, name="help_page"),
     # Browsers ask for /favicon.ico whatever the page says: send them to the icon.
     path("favicon.ico", account_views.favicon, name="favicon"),
     path(

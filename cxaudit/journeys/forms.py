@@ -150,7 +150,7 @@ class WaveForm(forms.ModelForm):
 class JourneyImportForm(forms.Form):
     file = forms.FileField(
         label="Journey definition file (JSON)",
-        help_text="A file exported from cxaudit or written by hand (see docs/formats.md). "
+        help_text="A file exported from cxaudit or written by hand (the format is linked above). "
         "At most 2 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
     )

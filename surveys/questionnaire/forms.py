@@ -436,8 +436,8 @@ def form_field_for(path: str, form: forms.Form) -> str | None:
 class DefinitionUploadForm(forms.Form):
     file = forms.FileField(
         label="Survey definition (JSON)",
-        help_text="A file exported from cxaudit or written as described in docs/formats.md. "
-        "At most 2 MB.",
+        help_text="A file exported from cxaudit or written as described in the format linked "
+        "above. At most 2 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
     )
 

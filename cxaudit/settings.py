@@ -254,6 +254,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Health: beat records its own heartbeat as it ticks and schedules the worker's (the
+# health_check task); /healthz reports both.
+CXAUDIT_HEARTBEAT_SECONDS = float(env("CXAUDIT_HEARTBEAT_SECONDS", "60"))
+CELERY_BEAT_SCHEDULER = "cxaudit.accounts.beat:HeartbeatScheduler"
+CELERY_BEAT_SCHEDULE["accounts.health_check"] = {
+    "task": "accounts.health_check",
+    "schedule": CXAUDIT_HEARTBEAT_SECONDS,
+    # A check nobody ran within the interval is dropped, not run late by a returning worker.
+    "options": {"expires": CXAUDIT_HEARTBEAT_SECONDS},
+}
+
 CELERY_BEAT_SCHEDULE.update(
     {
         # Done action items waiting for a closed wave's figures (a lost task, a late "done").
@@ -332,9 +343,21 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "forbidden_one_line": {"()": "cxaudit.accounts.security.ForbiddenWithoutTraceback"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Requests refused or failed: logged once (not also by Django's own handler in
+        # development), a 403 without its traceback.
+        "django.request": {
+            "handlers": ["console"],
+            "propagate": False,
+            "filters": ["forbidden_one_line"],
+        },
+    },
 }
 
 # Small-sample flag and significance level of the gap analysis (cxaudit.insights).

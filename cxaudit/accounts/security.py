@@ -1,5 +1,7 @@
 """Client address for throttling: REMOTE_ADDR unless we are told how many proxies to trust."""
 
+import logging
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -26,3 +28,15 @@ def login_identity(request: HttpRequest, credentials: dict | None = None) -> str
     if raw is None and request is not None:
         raw = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
     return normalise_identity(str(raw or ""))
+
+
+class ForbiddenWithoutTraceback(logging.Filter):
+    """django.request logs a 403 with the PermissionDenied traceback; a refused request is an
+    expected outcome (a role without the capability), so it is one line: method-less path and
+    status, as Django words it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True

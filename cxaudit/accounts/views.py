@@ -217,8 +217,41 @@ def favicon(request):
     return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
+def _background(row: dict | None, now) -> dict:
+    """A heartbeat as it is: running (seen within three intervals), late, or never seen."""
+    from django.conf import settings
+
+    if row is None or row["last_beat_at"] is None:
+        return {"state": "never seen", "last_seen": None, "seconds_ago": None}
+    ago = max(0, round((now - row["last_beat_at"]).total_seconds()))
+    running = ago <= 3 * settings.CXAUDIT_HEARTBEAT_SECONDS
+    return {
+        "state": "running" if running else "late",
+        "last_seen": row["last_beat_at"].isoformat(),
+        "seconds_ago": ago,
+        "beats": row["beats"],
+    }
+
+
 @require_GET
 def healthz(request):
-    """Liveness for load balancers: the database answers; the last worker heartbeat."""
-    beat = WorkerHeartbeat.objects.filter(name="worker").values("beats", "last_beat_at").first()
-    return JsonResponse({"status": "ok", "worker": beat}, json_dumps_params={"default": str})
+    """Liveness for load balancers (200 while the web process and database answer), with the
+    Celery worker and beat as they are: each "running" when its heartbeat is recent, "late"
+    when it stopped, "never seen" before the first one."""
+    from django.utils import timezone
+
+    rows = {
+        r["name"]: r
+        for r in WorkerHeartbeat.objects.filter(name__in=["worker", "beat"]).values(
+            "name", "beats", "last_beat_at"
+        )
+    }
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "status": "ok",
+            "database": "ok",
+            "worker": _background(rows.get("worker"), now),
+            "beat": _background(rows.get("beat"), now),
+        }
+    )

@@ -22,10 +22,12 @@ from cxaudit.accounts.models import Location, Membership, Role, User
 from cxaudit.accounts.permissions import Cap
 from cxaudit.errors import DomainError
 from cxaudit.journeys.models import Wave
+from cxaudit.messaging.services import NewMessage, queue_messages
 
 from ..questionnaire.models import Survey
 from ..responses.models import Response, Source
 from ..responses.services import start_response
+from . import emails
 from .models import SelfAssessmentRound
 
 # Fixed namespace of the deterministic draft ids (never change it: existing drafts use it).
@@ -49,7 +51,9 @@ def launch_round(
     *, survey: Survey, wave: Wave, actor: User | None, closes_on: dt.date | None = None
 ) -> SelfAssessmentRound:
     """Open a self-assessment round of a published self-assessment survey for a wave; launching
-    the same survey code and wave again returns that round (reopened if it was closed)."""
+    the same survey code and wave again returns that round (reopened if it was closed). Each
+    member asked to self-assess is emailed through the outbox, once per round (a member added
+    since a first launch is told by the next)."""
     if survey.kind != Survey.Kind.SELF_ASSESSMENT:
         raise DomainError("Choose a self-assessment survey.", field="survey")
     if not survey.is_published:
@@ -69,13 +73,52 @@ def launch_round(
         if existing.status != SelfAssessmentRound.Status.OPEN:
             existing.status = SelfAssessmentRound.Status.OPEN
             existing.save(update_fields=["status"])
+        tell_managers(round=existing)
         return existing
-    return SelfAssessmentRound.objects.create(
+    round_ = SelfAssessmentRound.objects.create(
         organization_id=survey.organization_id,
         survey=survey,
         wave=wave,
         launched_by=actor,
         closes_on=closes_on,
+    )
+    tell_managers(round=round_)
+    return round_
+
+
+def asked_members(organization_id: int) -> list[Membership]:
+    """The active members asked to self-assess (assessed_locations is not empty), in two
+    queries whatever their number."""
+    members = (
+        Membership.objects.active()
+        .filter(organization_id=organization_id)
+        .select_related("user")
+        .prefetch_related("locations")
+    )
+    asked = []
+    for m in members:
+        if not m.has(Cap.FILL_SELF_ASSESSMENT):
+            continue
+        limits = list(m.locations.all()) if m.role == Role.CLIENT_MANAGER else []
+        if limits and not any(loc.is_active for loc in limits):
+            continue  # limited to inactive locations only: nothing to assess
+        asked.append(m)
+    return asked
+
+
+def tell_managers(*, round: SelfAssessmentRound) -> int:
+    """Queue the round's email to each member asked (in the caller's transaction); a member
+    already told about this round is skipped. Returns how many were queued."""
+    return queue_messages(
+        NewMessage(
+            purpose=emails.LAUNCHED,
+            key=emails.message_key(round.pk, m.user_id),
+            to_email=m.user.email,
+            to_name=m.user.full_name,
+            organization_id=round.organization_id,
+            context={"round_id": round.pk, "user_id": m.user_id},
+        )
+        for m in asked_members(round.organization_id)
     )
 
 

@@ -58,7 +58,9 @@ def round_launch(request):
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, "The self-assessment round is open.")
+            messages.success(
+                request, "The self-assessment round is open; the members asked are told by email."
+            )
             return redirect("surveys:selfassess_rounds", org_slug=request.org.slug)
     return render(request, "surveys/selfassess/launch.html", {"org": request.org, "form": form})
 

@@ -1,17 +1,17 @@
 """Which wave an insights page shows when none is asked for: one rule for the gap dashboard,
 the standard pages, the heatmap, the league table and the report cards (docs/statistics.md,
-"Which wave a page shows").
+§15 "What the pages show").
 
     the latest closed wave with enough responses,
     else the latest wave with enough responses,
     else the latest wave with any response,
     else the latest wave.
 
-"Enough" is the small-sample threshold (CXAUDIT_SMALL_SAMPLE_N, 30) of counted responses (submitted;
-a shop once approved) of every source in the wave, within the locations the user may see. "Latest" orders by
-start date, then name. A page says which wave it shows and why, with a link to change it; a
-wave without responses says "no data yet", and one with fewer than enough says so once
-instead of flagging every figure as a small sample.
+"Enough" is the small-sample threshold (CXAUDIT_SMALL_SAMPLE_N, 30) of counted responses
+(submitted; a shop once approved) of every source in the wave, within the locations the user
+may see. "Latest" orders by start date, then name. A page says which wave it shows and why,
+with a link to change it; a wave without responses says "no data yet", and one with fewer
+than enough says so once instead of flagging every figure as a small sample.
 """
 
 from __future__ import annotations

@@ -32,8 +32,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("CXAUDIT_SCREENSHOTS")
 WIDTHS = (390, 1280)
 
-# Demo logins (cxaudit/accounts/demo.py) and one client manager limited to some locations.
+# Demo logins (cxaudit/accounts/demo.py), one client manager limited to some locations, and a
+# visitor who is not logged in (the public pages, from the login page on).
 ROLES = {
+    "anonymous": None,
     "program_admin": "admin@northline.example",
     "reviewer": "reviewer@northline.example",
     "client_manager": "manager@northline.example",
@@ -58,13 +60,20 @@ UNREACHED = {
     "logout": "POST only",
     "healthz": "JSON for load balancers (tests/accounts/test_views.py)",
     "favicon": "a redirect to the icon, which every page loads",
-    "password_reset": "the login page links it, but the crawl is logged in",
     "password_reset_done": "reached by submitting the reset form",
     "password_reset_confirm": "reached from the reset email",
     "password_reset_complete": "reached by setting a new password",
     "password_change_done": "reached by changing the password",
-    "login": "every crawl starts by logging in there",
     "accounts:org_create": "program admins of several organisations reach it from the chooser",
+    # Reached by starting a shop or a quiz (POST), or linked from an emailed invitation; each is
+    # visited at 390 px by tests/e2e/test_e2e_shopper_visit.py.
+    "shoppers:join": "linked from the programme's invitation (test_e2e_shopper_visit.py)",
+    "shoppers:certification": "a quiz an applicant is sent to (test_e2e_shopper_visit.py)",
+    "shoppers:quiz_respond": "reached by starting a quiz (POST; test_e2e_shopper_visit.py)",
+    "shoppers:quiz_receipt": "reached by submitting a quiz (test_e2e_shopper_visit.py)",
+    "shoppers:visit_respond": "reached by starting a visit (POST; test_e2e_shopper_visit.py)",
+    "shoppers:visit_receipt": "reached by sending a visit (test_e2e_shopper_visit.py)",
+    "shoppers:visit_evidence": "a photo of a visit in progress (test_e2e_shopper_visit.py)",
     "messaging:mailbox": "development only (DEBUG)",
     "messaging:mailbox_message": "development only (DEBUG)",
     "messaging:mailbox_html": "development only (DEBUG)",
@@ -179,7 +188,7 @@ class RoleCrawl:
     seen, until the pages it finds there link to the `wanted` patterns (e.g. the delete page of
     an archived journey is linked from that journey's page only)."""
 
-    def __init__(self, browser, base_url: str, role: str, email: str, crawl: Crawl):
+    def __init__(self, browser, base_url: str, role: str, email: str | None, crawl: Crawl):
         self.role, self.crawl, self.base = role, crawl, urlsplit(base_url).netloc
         self.context = browser.new_context(
             base_url=base_url, viewport={"width": WIDTHS[0], "height": 900}
@@ -198,13 +207,16 @@ class RoleCrawl:
             ),
         )
         page.on("response", lambda r: r.status >= 400 and self.events.append(f"{r.status} {r.url}"))
-        page.goto("/accounts/login/")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
-        assert "/accounts/login/" not in page.url, f"{role} could not log in"
-        self.queue = deque([urlsplit(page.url).path])
+        if email is None:  # not logged in: the public pages, from the login page on
+            self.queue = deque(["/accounts/login/"])
+        else:
+            page.goto("/accounts/login/")
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_load_state()
+            assert "/accounts/login/" not in page.url, f"{role} could not log in"
+            self.queue = deque([urlsplit(page.url).path])
         self.seen_paths: set[str] = set(self.queue)
         self.seen_keys: set[tuple] = set()
         self.backlog: deque[tuple[str, str]] = deque()  # (name, url) not visited yet

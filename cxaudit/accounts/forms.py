@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from cxaudit.textinput import TextRulesMixin
+
 from .models import Location, Organization, Role
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(TextRulesMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "Please enter a correct email and password. The password is "
@@ -15,7 +17,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     )
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
+class OutboxPasswordResetForm(TextRulesMixin, PasswordResetForm):
     """Django's reset form, delivering through the outbox instead of sending from the request
     (Django's hook for this is send_mail; the token in its context is not used: the outbox makes
     the link when the message is sent, so no token is stored)."""
@@ -51,20 +53,20 @@ class OutboxPasswordResetForm(PasswordResetForm):
             super().save(*args, request=request, **kwargs)
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "slug"]
         help_texts = {"slug": "Used in addresses, e.g. northline-rail. Cannot be changed later."}
 
 
-class OrganizationSettingsForm(forms.ModelForm):
+class OrganizationSettingsForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name"]
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Location
         fields = ["code", "name", "kind", "region", "address", "latitude", "longitude", "is_active"]
@@ -94,7 +96,7 @@ class LocationForm(forms.ModelForm):
         return code
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(TextRulesMixin, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="UTF-8 CSV with a header row. At most 2 MB.",
@@ -112,7 +114,7 @@ class CsvUploadForm(forms.Form):
         return f
 
 
-class MemberForm(forms.Form):
+class MemberForm(TextRulesMixin, forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=150, required=False, label="Full name")
     role = forms.ChoiceField(choices=Role.choices)

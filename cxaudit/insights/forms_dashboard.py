@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Channel, Dimension, Stage, Wave
+from cxaudit.textinput import TextRulesMixin
 from surveys.models import Answer
 
 FILTERS = ("wave", "location", "stage", "channel", "dimension")
@@ -17,7 +18,7 @@ class StageChoiceField(forms.ModelChoiceField):
         return f"{obj.journey.name} — {obj.name}"
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(TextRulesMixin, forms.Form):
     wave = forms.ModelChoiceField(
         queryset=Wave.objects.none(), to_field_name="name", required=False, empty_label="All waves"
     )

@@ -2,8 +2,9 @@
 rules as the form engine (surveys.cleaning, skip logic from surveys.scoring).
 
 The format is documented in docs/formats.md ("Responses CSV"). Decisions made here:
-- UTF-8 with or without a byte-order mark; anything else is refused with the line of the first bad
-  byte. The delimiter is `,`, or `;` when the header holds more semicolons than commas.
+- UTF-8 with or without a byte-order mark, following cxaudit.csvinput's rules (no NUL or other
+  control character); anything else is refused with the line of the first bad byte. The
+  delimiter is `,`, or `;` when the header holds more semicolons than commas.
 - Line numbers are those of the file, the header being line 1 (a quoted cell spanning several
   lines counts them all; a row is named by the line it starts on). Blank lines are skipped.
 - `submitted_at` is ISO 8601; without a UTC offset it is read in the site's time zone
@@ -24,6 +25,7 @@ from typing import Final
 from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Membership, Organization
+from cxaudit.csvinput import Unreadable, read_text
 from cxaudit.journeys.models import Wave
 
 from ..cleaning import clean_answer
@@ -63,22 +65,13 @@ class FileRejected(Exception):
 
 
 def decode(data: bytes) -> str:
+    """The file's text under cxaudit.csvinput's rules (UTF-8, no NUL or control character)."""
     if len(data) > MAX_BYTES:
         raise FileRejected([RowError(None, "", size_error(len(data)))])
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FileRejected(
-            [
-                RowError(
-                    line,
-                    "",
-                    f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as "
-                    "'CSV UTF-8' and upload it again",
-                )
-            ]
-        ) from exc
+        return read_text(data)
+    except Unreadable as exc:
+        raise FileRejected([RowError(exc.line, "", exc.reason)]) from exc
 
 
 def size_error(size: int) -> str:

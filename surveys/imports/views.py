@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, apply_domain_error
+from cxaudit.exports import csv_response
 
 from ..questionnaire.structure import load_structure
 from . import services
@@ -87,11 +86,8 @@ def import_template(request, survey_code: str):
         survey = services.published_survey(organization=request.org, code=survey_code)
     except DomainError as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{survey.code}-responses.csv"'
-    response.write("\ufeff")  # lets spreadsheet programs recognise UTF-8
-    csv.writer(response).writerow(template_header(load_structure(survey)))
-    return response
+    # Through the formula-safe writer like every CSV cxaudit writes (a byte-order mark first).
+    return csv_response(f"{survey.code}-responses.csv", template_header(load_structure(survey)), [])
 
 
 def _load(request, pk: int) -> ResponseImport:

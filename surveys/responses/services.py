@@ -16,6 +16,7 @@ from django.utils import timezone
 from cxaudit.accounts.models import Location, User
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Wave
+from cxaudit.textinput import text_problem
 
 from ..cleaning import clean_answer
 from ..question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
@@ -191,7 +192,7 @@ def submit_response(
         submission = clean_submission(structure, raw_answers)
     except ValidationFailed:
         Response.objects.filter(pk=response.pk, status=Response.Status.DRAFT).update(
-            draft=dict(raw_answers), updated_at=timezone.now()
+            draft=draft_answers(structure, raw_answers), updated_at=timezone.now()
         )
         raise
     with transaction.atomic():
@@ -396,12 +397,30 @@ DRAFT_VALUE_MAX = 6000
 DRAFT_LIST_MAX = 200
 
 
+def draft_refusals(structure: Structure, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(question code, reason) of each typed value a draft cannot keep: text that breaks
+    cxaudit.textinput's rules (a NUL or another control character), as every input does."""
+    refused = []
+    for code in structure.questions:
+        value = raw.get(code)
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if v is not None and (problem := text_problem(str(v))):
+                refused.append((code, problem))
+                break
+    return refused
+
+
 def draft_answers(structure: Structure, raw: Mapping[str, Any]) -> dict[str, Any]:
     """The part of typed answers worth keeping as a draft: known questions shown by skip logic
-    (evaluated on the server), values bounded in size, invalid values kept as typed."""
+    (evaluated on the server), values bounded in size, invalid values kept as typed, except
+    text that breaks cxaudit.textinput's rules (see draft_refusals), which is left out."""
+    refused = {code for code, _ in draft_refusals(structure, raw)}
     kept: dict[str, Any] = {}
     for code in structure.questions:
         value = raw.get(code)
+        if code in refused:
+            continue
         if isinstance(value, list | tuple):
             value = [str(v)[:DRAFT_VALUE_MAX] for v in value[:DRAFT_LIST_MAX]]
         elif value is not None:

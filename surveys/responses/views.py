@@ -154,10 +154,17 @@ class FormEngineMixin:
                 status=409,
                 headers=JSON_NO_STORE,
             )
+        # Text no input may hold (a NUL, a control character) is left out of the draft, as
+        # every import and form refuses it; the page names the questions.
+        refused = services.draft_refusals(structure, raw)
         return JsonResponse(
             {
                 "saved_at": saved.updated_at.isoformat(),
                 "saved_at_ms": int(saved.updated_at.timestamp() * 1000),
+                "refused": [
+                    {"question": code, "label": structure.questions[code].text, "reason": why}
+                    for code, why in refused
+                ],
             },
             headers=JSON_NO_STORE,
         )

@@ -255,3 +255,20 @@ def test_every_form_of_the_project_applies_the_rules():
     assert not missing, (
         f"put cxaudit.textinput.TextRulesMixin first in the bases of these forms: {missing}"
     )
+
+
+def test_a_name_with_line_breaks_cannot_break_an_email_header(org, mailoutbox, sent_tasks):
+    from cxaudit.accounts import services as accounts
+    from cxaudit.accounts.models import Role
+    from cxaudit.messaging.services import deliver_due
+
+    accounts.add_member(
+        organization=org,
+        email="pat@example.test",
+        role=Role.SHOPPER,
+        full_name='Pat\r\nBcc: thief@evil.test "x"\\',
+    )
+    deliver_due()
+    (email,) = mailoutbox
+    assert email.to == ['"Pat Bcc: thief@evil.test x" <pat@example.test>']
+    assert email.bcc == [] and "thief" not in " ".join(email.recipients()[1:])

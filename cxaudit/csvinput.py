@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from cxaudit.errors import MAX_LISTED
 from cxaudit.textinput import first_bad_index, text_problem
-
-MAX_LISTED = 200
 
 
 @dataclass

@@ -116,13 +116,14 @@ def location_edit(request, pk=None):
 def location_import(request):
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         try:
             result = services.import_locations(
                 organization=request.org, data=form.cleaned_data["file"].read()
             )
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors, error_total = exc.errors, exc.total
             messages.error(request, exc.message)
         else:
             messages.success(
@@ -132,7 +133,13 @@ def location_import(request):
     return render(
         request,
         "accounts/location_import.html",
-        {"form": form, "org": request.org, "errors": errors, "columns": services.LOCATION_COLUMNS},
+        {
+            "form": form,
+            "org": request.org,
+            "errors": errors,
+            "error_total": error_total,
+            "columns": services.LOCATION_COLUMNS,
+        },
     )
 
 

@@ -210,13 +210,14 @@ def journey_export_all(request):
 def journey_import(request):
     form = JourneyImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         try:
             created = definition.import_journeys(
                 organization=request.org, data=form.cleaned_data["file"].read()
             )
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors, error_total = exc.errors, exc.total
             messages.error(request, exc.message)
         else:
             names = ", ".join(f"“{j.name}”" for j in created)
@@ -227,7 +228,7 @@ def journey_import(request):
     return render(
         request,
         "journeys/journey_import.html",
-        {"org": request.org, "form": form, "errors": errors},
+        {"org": request.org, "form": form, "errors": errors, "error_total": error_total},
     )
 
 

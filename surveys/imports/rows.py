@@ -57,11 +57,13 @@ class RowError:
 
 
 class FileRejected(Exception):
-    """The file cannot be read as a responses CSV at all (encoding, size, header)."""
+    """The file cannot be read as a responses CSV at all (encoding, size, header); `errors` is
+    bounded (MAX_LISTED_ERRORS) and `total` counts every problem."""
 
-    def __init__(self, errors: list[RowError]):
-        super().__init__("; ".join(e.reason for e in errors))
-        self.errors = errors
+    def __init__(self, errors: list[RowError], *, total: int | None = None):
+        self.errors = errors[:MAX_LISTED_ERRORS]
+        self.total = max(total or 0, len(errors))
+        super().__init__("; ".join(e.reason for e in self.errors[:5]))
 
 
 def decode(data: bytes) -> str:
@@ -109,31 +111,41 @@ class Columns:
 
 
 def read_header(cells: Sequence[str], structure: Structure) -> Columns:
+    """The header's columns, or FileRejected naming every unknown, repeated or missing column
+    (a bounded list, with the count of them all: a header of 100,000 unknown columns is one
+    short list, not 100,000 stored errors)."""
     errors: list[RowError] = []
+    total = 0
+
+    def problem(error: RowError) -> None:
+        nonlocal total
+        total += 1
+        if len(errors) < MAX_LISTED_ERRORS:
+            errors.append(error)
+
     names = tuple(c.strip() for c in cells)
+    present = {name.lower() for name in names}
+    for col in REQUIRED_COLUMNS:  # first, so that a long list never hides them
+        if col not in present:
+            problem(RowError(1, col, "required column missing"))
     reserved: dict[str, int] = {}
     questions: dict[str, int] = {}
     for index, name in enumerate(names):
         key = name.lower()
-        label = name or f"column {index + 1}"
+        label = name[:60] or f"column {index + 1}"
         if key in RESERVED_COLUMNS:
             target, ident = reserved, key
         elif name in structure.questions:
             target, ident = questions, name
         else:
             reason = "empty column name" if not name else "not a question code of this survey"
-            errors.append(RowError(1, label, reason))
+            problem(RowError(1, label, reason))
             continue
         if ident in target:
-            errors.append(RowError(1, label, "the column appears twice"))
+            problem(RowError(1, label, "the column appears twice"))
         target[ident] = index
-    errors.extend(
-        RowError(1, col, "required column missing")
-        for col in REQUIRED_COLUMNS
-        if col not in reserved
-    )
-    if errors:
-        raise FileRejected(errors)
+    if total:
+        raise FileRejected(errors, total=total)
     return Columns(names=names, reserved=reserved, questions=questions)
 
 

@@ -15,7 +15,7 @@ from ..questionnaire.structure import load_structure
 from . import services
 from .forms import ResponseImportForm
 from .models import ResponseImport
-from .rows import MAX_BYTES, MAX_LISTED_ERRORS, template_header, value_syntax
+from .rows import MAX_BYTES, template_header, value_syntax
 
 
 @require_GET
@@ -103,7 +103,7 @@ def import_detail(request, pk: int):
     return render(
         request,
         "surveys/imports/detail.html",
-        {"org": request.org, "imp": imp, "max_listed": MAX_LISTED_ERRORS},
+        {"org": request.org, "imp": imp},
     )
 
 
@@ -118,7 +118,7 @@ def status_payload(imp: ResponseImport) -> dict:
         "processed_rows": imp.processed_rows,
         "total_rows": imp.total_rows,
         "imported_count": imp.imported_count,
-        "error_count": len(imp.errors),
+        "error_count": imp.problem_count,
         "finished": imp.is_finished,
     }
 

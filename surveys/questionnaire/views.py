@@ -291,13 +291,15 @@ def survey_export(request, pk):
 @org_view(Cap.EDIT_SURVEYS)
 def survey_import(request):
     form = DefinitionUploadForm(request.POST or None, request.FILES or None)
-    errors: list[tuple[str, str]] = []
+    errors: list[tuple[str, str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         raw = form.cleaned_data["file"].read()
         try:
             survey = definition.import_definition(organization=request.org, data=raw)
         except ValidationFailed as exc:
             errors = _described(raw, exc.errors)  # listed in the page's error box
+            error_total = exc.total
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -312,7 +314,7 @@ def survey_import(request):
     return render(
         request,
         "surveys/builder/survey_import.html",
-        {"org": request.org, "form": form, "errors": errors},
+        {"org": request.org, "form": form, "errors": errors, "error_total": error_total},
     )
 
 

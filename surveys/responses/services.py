@@ -23,7 +23,7 @@ from ..question_types import UNANSWERED, AnswerError, CleanValue, agrees, native
 from ..questionnaire.models import Aspect, Question, Survey
 from ..questionnaire.structure import Structure, load_structure
 from ..scoring import ResponseScore, score_response, visible_codes
-from .evidence import clean_upload
+from .evidence import EvidenceRejected, clean_upload
 from .models import Answer, Evidence, Response, Source
 
 
@@ -43,7 +43,11 @@ def clean_submission(
     """
     errors: list[tuple[str, str]] = []
     unknown = sorted(set(raw) - set(structure.questions))
-    errors.extend((code, "not a question of this survey") for code in unknown)
+    if unknown:
+        # One line however many were forged (a post may carry up to 2,000 fields).
+        shown = ", ".join(repr(code[:40]) for code in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        errors.append(("", f"{len(unknown)} field(s) not a question of this survey: {shown}{more}"))
     cleaned: dict[str, CleanValue] = {}
     for code, question in structure.questions.items():
         try:
@@ -395,6 +399,8 @@ def start_response(
 # What a draft may hold per question: enough for the longest text answer, nothing unbounded.
 DRAFT_VALUE_MAX = 6000
 DRAFT_LIST_MAX = 200
+# Files uploaded for one file question of one draft (replacing a photo uploads a new one).
+EVIDENCE_PER_QUESTION_MAX = 20
 
 
 def draft_refusals(structure: Structure, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -595,6 +601,16 @@ def attach_evidence(*, response: Response, question: Question, upload: Any) -> A
         raise DomainError("This question does not take a file.", field="question")
     if response.status != Response.Status.DRAFT:
         raise DomainError("This form was already submitted.")
+    if (
+        Evidence.objects.filter(response=response, question=question).count()
+        >= EVIDENCE_PER_QUESTION_MAX
+    ):
+        # Each upload is kept until the form is submitted; a bound keeps one draft from
+        # filling the disk with a loop of uploads.
+        raise EvidenceRejected(
+            f"This question already has {EVIDENCE_PER_QUESTION_MAX} uploaded files; "
+            "submit the form or start again to upload another."
+        )
     clean = clean_upload(
         upload,
         int(getattr(upload, "size", 0) or 0),

@@ -44,13 +44,14 @@ def kpi_edit(request, pk=None):
 def kpi_import(request):
     form = KpiImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         try:
             report = services.import_kpi_values(
                 organization=request.org, data=form.cleaned_data["file"].read()
             )
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors, error_total = exc.errors, exc.total
             messages.error(request, exc.message)
         else:
             messages.success(
@@ -60,5 +61,11 @@ def kpi_import(request):
     return render(
         request,
         "insights/kpis/import.html",
-        {"org": request.org, "form": form, "errors": errors, "columns": services.COLUMNS},
+        {
+            "org": request.org,
+            "form": form,
+            "errors": errors,
+            "error_total": error_total,
+            "columns": services.COLUMNS,
+        },
     )

@@ -51,9 +51,14 @@ class Command(BaseCommand):
         if result.status != ResponseImport.Status.SUCCEEDED:
             for error in result.errors:
                 self.stderr.write(format_error(error))
+            more = (
+                f"; the first {len(result.errors)} are listed above"
+                if result.unlisted_count
+                else ", listed above"
+            )
             raise CommandError(
                 f"Import #{result.pk} rejected: nothing was imported "
-                f"({len(result.errors)} problem(s) listed above)."
+                f"({result.problem_count} problem(s){more})."
             )
         self.stdout.write(
             f"Imported {result.imported_count} responses into {result.survey} "

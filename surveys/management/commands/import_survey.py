@@ -29,8 +29,8 @@ class Command(BaseCommand):
         try:
             survey = import_definition(organization=organization, data=raw)
         except ValidationFailed as exc:
-            for path, reason in exc.errors:
-                self.stderr.write(f"{path}: {reason}")
+            for line in exc.lines():
+                self.stderr.write(line)
             raise CommandError(exc.message) from exc
         except DomainError as exc:
             raise CommandError(exc.message) from exc

@@ -25,6 +25,6 @@ class Command(BaseCommand):
         try:
             report = import_kpi_values(organization=organization, data=data)
         except ValidationFailed as exc:
-            lines = "\n".join(f"  {where}: {reason}" for where, reason in exc.errors)
+            lines = "\n".join(f"  {line}" for line in exc.lines())
             raise CommandError(f"{exc.message}\n{lines}") from exc
         self.stdout.write(f"Imported: {report.created} new, {report.updated} changed.")

@@ -35,8 +35,8 @@ class Command(BaseCommand):
         try:
             journeys = definition.import_journeys(organization=org, data=data)
         except ValidationFailed as exc:
-            for where, why in exc.errors:
-                self.stderr.write(f"{where}: {why}")
+            for line in exc.lines():
+                self.stderr.write(line)
             raise CommandError(exc.message) from exc
         for journey in journeys:
             self.stdout.write(self.style.SUCCESS(f"Imported journey {journey.pk}: {journey.name}"))

@@ -214,11 +214,11 @@ class Membership(models.Model):
         return role_has(self.role, capability)
 
     def visible_locations(self):
-        """Locations this member may see: all of the organisation unless limited."""
-        base = Location.objects.for_org(self.organization)
-        if self.role == Role.CLIENT_MANAGER and self.pk and self.locations.exists():
-            return base.filter(pk__in=self.locations.values("pk"))
-        return base
+        """Locations this member may see: all of the organisation unless limited (the rule
+        lives in cxaudit.accounts.scope.LocationScope, which every view uses)."""
+        from .scope import LocationScope
+
+        return LocationScope.of(self).locations()
 
 
 class WorkerHeartbeat(models.Model):

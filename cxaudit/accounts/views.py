@@ -17,8 +17,9 @@ from .forms import (
     OrganizationForm,
     OrganizationSettingsForm,
 )
-from .models import Location, Membership, Organization, Role, WorkerHeartbeat
+from .models import Membership, Organization, Role, WorkerHeartbeat
 from .permissions import Cap, get_for_org, org_view
+from .scope import location_scope
 
 
 @login_required
@@ -69,7 +70,7 @@ def org_home(request):
         return redirect("shoppers:home", org_slug=request.org.slug)
     org = request.org
     stats = {
-        "locations": ctx.membership.visible_locations().filter(is_active=True).count(),
+        "locations": location_scope(request).locations().filter(is_active=True).count(),
         "members": Membership.objects.for_org(org).active().count(),
     }
     return render(request, "accounts/org_home.html", {"org": org, "stats": stats})
@@ -89,7 +90,7 @@ def org_settings(request):
 @require_GET
 @org_view(Cap.VIEW_LOCATIONS)
 def location_list(request):
-    locations = request.org_ctx.membership.visible_locations().order_by("-is_active", "name")
+    locations = location_scope(request).locations().order_by("-is_active", "name")
     return render(
         request, "accounts/location_list.html", {"org": request.org, "locations": locations}
     )
@@ -98,7 +99,7 @@ def location_list(request):
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_LOCATIONS)
 def location_edit(request, pk=None):
-    instance = get_for_org(Location, request.org, pk=pk) if pk else None
+    instance = location_scope(request).location(pk=pk) if pk else None
     form = LocationForm(request.POST or None, instance=instance, organization=request.org)
     if request.method == "POST" and form.is_valid():
         loc = form.save()

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, apply_domain_error
 from cxaudit.exports import csv_response
 
@@ -21,6 +22,7 @@ from .rows import MAX_BYTES, template_header, value_syntax
 @require_GET
 @org_view(Cap.IMPORT_RESPONSES)
 def import_list(request):
+    location_scope(request).require_all()  # an import holds rows of any location
     qs = (
         ResponseImport.objects.for_org(request.org)
         .select_related("survey", "uploaded_by")
@@ -46,6 +48,7 @@ def _survey_columns(org, code: str | None):
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.IMPORT_RESPONSES)
 def import_new(request):
+    location_scope(request).require_all()
     form = ResponseImportForm(
         request.POST or None,
         request.FILES or None,
@@ -91,6 +94,7 @@ def import_template(request, survey_code: str):
 
 
 def _load(request, pk: int) -> ResponseImport:
+    location_scope(request).require_all()
     return get_for_org(
         ResponseImport.objects.select_related("survey", "uploaded_by"), request.org, pk=pk
     )

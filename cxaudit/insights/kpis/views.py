@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import ValidationFailed
 
 from . import services
@@ -17,10 +18,7 @@ from .models import Kpi
 @require_GET
 @org_view(Cap.VIEW_INSIGHTS)
 def kpi_list(request):
-    only = None
-    membership = request.org_ctx.membership
-    if membership.pk and membership.role == "client_manager" and membership.locations.exists():
-        only = membership.visible_locations()
+    only = location_scope(request).only_locations
     figures = services.kpi_figures(organization=request.org, only_locations=only)
     return render(request, "insights/kpis/list.html", {"org": request.org, "figures": figures})
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Wave
 
 from ..gaps import analyse_gaps
@@ -102,8 +103,8 @@ def plan(analysis, *, margin: float, confidence: float, response_rate: float, fl
 @org_view(Cap.VIEW_INSIGHTS)
 def wave_planner(request):
     org = request.org
-    membership = request.org_ctx.membership
-    locations = membership.visible_locations()
+    scope = location_scope(request)
+    locations = scope.locations()
     rate = last_response_rate(org)
     initial = {
         "wave": _default_wave(org),
@@ -128,14 +129,11 @@ def wave_planner(request):
     elif not form.is_bound and initial["wave"] is not None:
         values = {**initial, "location": None, "confidence": 0.95}
     if values is not None:
-        limited = (
-            membership.pk and membership.role == "client_manager" and membership.locations.exists()
-        )
         analysis = analyse_gaps(
             organization=org,
             wave=values["wave"],
             location=values["location"],
-            only_locations=locations if limited else None,
+            only_locations=scope.only_locations,
         )
         context.update(
             values=values,

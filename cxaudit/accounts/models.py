@@ -230,3 +230,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.beats}"
+
+
+class FormSubmission(models.Model):
+    """A form post that changed something, by the one-time token its page carried
+    (cxaudit.accounts.once): a second post of the same page (a double click, a resend) is sent
+    where the first went instead of making the thing again. Only a hash of the token is kept;
+    rows older than a day are deleted as new ones come."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token_hash"], name="form_submission_once"),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.url}"

@@ -18,6 +18,7 @@ from .forms import (
     OrganizationSettingsForm,
 )
 from .models import Membership, Organization, Role, WorkerHeartbeat
+from .once import submit_once
 from .permissions import Cap, get_for_org, org_view
 from .scope import location_scope
 
@@ -40,6 +41,7 @@ def home(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def org_create(request):
     can_create = (
         request.user.is_superuser
@@ -98,6 +100,7 @@ def location_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_LOCATIONS)
+@submit_once
 def location_edit(request, pk=None):
     instance = location_scope(request).location(pk=pk) if pk else None
     form = LocationForm(request.POST or None, instance=instance, organization=request.org)
@@ -114,6 +117,7 @@ def location_edit(request, pk=None):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_LOCATIONS)
+@submit_once
 def location_import(request):
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []
@@ -158,6 +162,7 @@ def member_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_MEMBERS)
+@submit_once
 def member_add(request):
     form = MemberForm(request.POST or None, organization=request.org)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, apply_domain_error
@@ -47,6 +48,7 @@ def _survey_columns(org, code: str | None):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.IMPORT_RESPONSES)
+@submit_once
 def import_new(request):
     location_scope(request).require_all()
     form = ResponseImportForm(

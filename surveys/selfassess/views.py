@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, apply_domain_error
@@ -45,6 +46,7 @@ def round_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_WAVES)
+@submit_once
 def round_launch(request):
     form = LaunchRoundForm(request.POST or None, organization=request.org)
     if request.method == "POST" and form.is_valid():

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, ValidationFailed, apply_domain_error
@@ -146,6 +147,7 @@ def _prefill(request) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_ACTIONS)
+@submit_once
 def action_create(request):
     locations = _visible_locations(request)
     form = ActionForm(
@@ -242,6 +244,7 @@ def action_detail(request, pk: int):
 
 @require_POST
 @org_view(Cap.MANAGE_ACTIONS)
+@submit_once
 def action_status(request, pk: int):
     item = _item(request, pk)
     form = StatusForm(request.POST)
@@ -264,6 +267,7 @@ def action_status(request, pk: int):
 
 @require_POST
 @org_view(Cap.MANAGE_ACTIONS)
+@submit_once
 def action_comment(request, pk: int):
     item = _item(request, pk)
     form = CommentForm(request.POST)

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import ValidationFailed
@@ -25,6 +26,7 @@ def kpi_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def kpi_edit(request, pk=None):
     instance = get_for_org(Kpi, request.org, pk=pk) if pk else None
     form = KpiForm(request.POST or None, instance=instance, organization=request.org)
@@ -39,6 +41,7 @@ def kpi_edit(request, pk=None):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.IMPORT_RESPONSES)
+@submit_once
 def kpi_import(request):
     form = KpiImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []

@@ -121,6 +121,7 @@ def stage_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def stage_move(request, pk):
     stage = get_for_org(_STAGES, request.org, pk=pk)
     return _move(request, stage, services.move_stage, "stage", stage.journey)
@@ -188,6 +189,7 @@ def touchpoint_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def touchpoint_move(request, pk):
     touchpoint = get_for_org(_TOUCHPOINTS, request.org, pk=pk)
     return _move(
@@ -255,6 +257,7 @@ def standard_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def standard_move(request, pk):
     standard = get_for_org(_STANDARDS, request.org, pk=pk)
     return _move(

@@ -397,6 +397,7 @@ def section_delete(request, pk, section_pk):
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def section_move(request, pk, section_pk):
     survey = _survey(request, pk)
     section = get_for_org(Section.objects.filter(survey=survey), request.org, pk=section_pk)
@@ -496,6 +497,7 @@ def question_delete(request, pk, question_pk):
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def question_move(request, pk, question_pk):
     survey = _survey(request, pk)
     question = _question(request, survey, question_pk)

@@ -354,12 +354,24 @@ def test_posting_the_same_form_twice_makes_it_once(ctx, program_admin, case):
     assert REPLAYED in landing.content.decode()
 
 
+MOVES = [
+    "journeys:stage_move",
+    "journeys:touchpoint_move",
+    "journeys:standard_move",
+]
+
+
 def test_every_create_view_is_decorated():
     """A new create-by-POST view joins CASES (and gets @submit_once and {% once_field %})."""
     for case in CASES:
         ctx_free = {"org": type("O", (), {"slug": "x"})()} | {k: 1 for k in _KEYS}
         view = resolve(case.post(ctx_free)).func
         assert getattr(view, "submit_once", False), case.name
+    for name in MOVES:
+        assert getattr(resolve(reverse(name, args=["x", 1])).func, "submit_once", False), name
+    for name in ("surveys:section_move", "surveys:question_move"):
+        view = resolve(reverse(name, args=["x", 1, 1])).func
+        assert getattr(view, "submit_once", False), name
 
 
 _KEYS = [
@@ -438,3 +450,34 @@ def test_two_posts_at_the_same_moment_make_one_journey(org, program_admin, monke
     assert len(calls) == 1  # the second post never ran the view
     assert [a.status_code for a in answers] == [302, 302]
     assert answers[0]["Location"] == answers[1]["Location"]
+
+
+def test_a_double_click_on_move_down_moves_once(org, admin_client_org):
+    journey = Journey.objects.create(organization=org, name="Moves")
+    a, _b, _c = (
+        Stage.objects.create(journey=journey, name=n, position=i) for i, n in enumerate("abc")
+    )
+    page = admin_client_org.get(reverse("journeys:journey_detail", args=[org.slug, journey.pk]))
+    move = reverse("journeys:stage_move", args=[org.slug, a.pk])
+    token = token_of(page.content.decode(), move)
+    for _ in range(2):
+        assert admin_client_org.post(move, {"direction": "down", FIELD: token}).status_code == 302
+    names = list(journey.stages.order_by("position").values_list("name", flat=True))
+    assert names == ["b", "a", "c"]  # one place down, not two
+
+
+def test_a_double_click_on_a_section_move_moves_once(org, admin_client_org):
+    survey = make_survey(
+        org,
+        [{"title": t, "questions": [{"code": f"q{t}", "type": "yes_no"}]} for t in "abc"],
+        code="moves",
+        status=Survey.Status.DRAFT,
+    )
+    first = survey.sections.order_by("position").first()
+    page = admin_client_org.get(reverse("surveys:survey_detail", args=[org.slug, survey.pk]))
+    move = reverse("surveys:section_move", args=[org.slug, survey.pk, first.pk])
+    token = token_of(page.content.decode(), move)
+    for _ in range(2):
+        admin_client_org.post(move, {"direction": "down", FIELD: token})
+    titles = list(survey.sections.order_by("position").values_list("title", flat=True))
+    assert titles == ["b", "a", "c"]

@@ -16,6 +16,32 @@ class EmailAuthenticationForm(TextRulesMixin, AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean(self):
+        """Failed log-ins are also counted per client address, whatever the account: django-axes
+        pauses one account from one address, this pauses an address trying many accounts
+        (password spraying). Over the limit nothing is checked, not even a right password."""
+        from django.conf import settings
+
+        from cxaudit.throttle import count, hit
+
+        from .security import client_ip
+
+        address = client_ip(self.request) if self.request is not None else ""
+        window = settings.CXAUDIT_LOGIN_FAILURE_WINDOW
+        limit = settings.CXAUDIT_LOGIN_FAILURES_PER_IP
+        if count("login-failures:ip", address, window=window) >= limit:
+            raise forms.ValidationError(
+                "Too many failed log-ins from your network: log-in is paused for a few "
+                "minutes. Try again later, or reset your password.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "invalid_login":
+                hit("login-failures:ip", address, limit=limit, window=window)
+            raise
+
 
 class OutboxPasswordResetForm(TextRulesMixin, PasswordResetForm):
     """Django's reset form, delivering through the outbox instead of sending from the request

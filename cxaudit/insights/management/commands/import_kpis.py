@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.errors import ValidationFailed
 from cxaudit.insights.kpis.services import import_kpi_values
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = "Import KPI values (CSV: kpi, location, wave, value); all or nothing, bad lines listed."
 
     def add_arguments(self, parser):

@@ -1,14 +1,16 @@
-"""One set of rules for the CSV files cxaudit imports (locations, KPI values; the responses and
-contacts imports apply the same): UTF-8 (with or without a byte-order mark), no NUL character,
-a header whose every column is known and appears once, and a bounded list of problems that says
-how many there were in all."""
+"""One set of rules for the CSV files cxaudit imports (locations, KPI values, responses; the
+contacts import to come applies the same): UTF-8 (with or without a byte-order mark), text that
+follows cxaudit.textinput's rules (no NUL or other control character but tab and line breaks),
+a header whose every column is known and appears once, and a bounded list of problems that
+says how many there were in all."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-MAX_LISTED = 200
+from cxaudit.errors import MAX_LISTED
+from cxaudit.textinput import first_bad_index, text_problem
 
 
 @dataclass
@@ -34,23 +36,38 @@ class Problems:
         return f"{self.total} problem(s) found{shown}; {what}."
 
 
-def decode(data: bytes, problems: Problems) -> str | None:
-    """The text of an uploaded CSV, or None after naming the problem (encoding, NUL)."""
+class Unreadable(ValueError):
+    """The bytes are not text cxaudit takes; `line` says where (1 = the first line)."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def read_text(data: bytes) -> str:
+    """The text of an uploaded CSV; raises Unreadable with the line when it is not UTF-8 or
+    breaks cxaudit.textinput's rules (NUL, control characters)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.add(
-            f"line {line}",
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'",
-        )
-        return None
-    if "\x00" in text:
-        problems.add(
-            f"line {text.count(chr(10), 0, text.index(chr(0))) + 1}", "contains a NUL character"
-        )
-        return None
+        raise Unreadable(
+            data.count(b"\n", 0, exc.start) + 1,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as 'CSV UTF-8' "
+            "and upload it again",
+        ) from exc
+    if problem := text_problem(text):
+        raise Unreadable(text.count("\n", 0, first_bad_index(text)) + 1, problem)
     return text
+
+
+def decode(data: bytes, problems: Problems) -> str | None:
+    """The text of an uploaded CSV, or None after naming the problem with its line."""
+    try:
+        return read_text(data)
+    except Unreadable as exc:
+        problems.add(f"line {exc.line}", exc.reason)
+        return None
 
 
 def check_header(

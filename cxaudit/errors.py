@@ -14,12 +14,38 @@ class InvalidTransition(DomainError):
     """An object cannot move from its current state to the requested one."""
 
 
-class ValidationFailed(DomainError):
-    """Input was rejected; `errors` lists every problem as (location, reason)."""
+# The most problems a refusal lists (and a page renders, or a row stores); the rest are counted.
+MAX_LISTED = 200
 
-    def __init__(self, message: str, errors: list[tuple[str, str]] | None = None):
+
+class ValidationFailed(DomainError):
+    """Input was rejected; `errors` lists the problems as (location, reason), the first
+    MAX_LISTED of them, and `total` counts them all (a file of 100,000 bad columns makes a
+    short list and the number, never a 100,000-row page)."""
+
+    def __init__(
+        self,
+        message: str,
+        errors: list[tuple[str, str]] | None = None,
+        *,
+        total: int | None = None,
+    ):
         super().__init__(message)
-        self.errors = errors or []
+        errors = errors or []
+        self.total = max(total or 0, len(errors))
+        self.errors = list(errors[:MAX_LISTED])
+
+    @property
+    def unlisted(self) -> int:
+        """How many problems were counted but not listed."""
+        return self.total - len(self.errors)
+
+    def lines(self) -> list[str]:
+        """The listed problems as "where: why" lines, and how many more there were."""
+        out = [f"{where}: {why}" for where, why in self.errors]
+        if self.unlisted:
+            out.append(f"... and {self.unlisted} more problem(s) ({self.total} in all).")
+        return out
 
 
 def apply_domain_error(form, exc: DomainError) -> None:

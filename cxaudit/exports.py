@@ -1,16 +1,20 @@
 """One writer for every CSV and XLSX cxaudit produces: cells a spreadsheet would read as a
 formula are neutralised, headers included (docs/formats.md, "Spreadsheet safety").
 
-A text cell that starts with "=", "+", "-", "@", a tab or a carriage return gets a leading
-apostrophe, which spreadsheets show as text and never evaluate. Numbers stay numbers: a real
-negative number (an int, float or Decimal, or a text that is exactly a number such as "-12.5")
-is left as it is. CSV is streamed row by row; XLSX is written by openpyxl in write-only mode,
-so neither holds the whole export in memory.
+A text cell that starts with "=", "+", "-", "@" (or their full-width forms), a tab or a line
+break gets a leading apostrophe, which spreadsheets show as text and never evaluate. Numbers
+stay numbers: a real negative number (an int, float or Decimal, or a text that is exactly a
+number such as "-12.5") is left as it is. XLSX cells never hold what XML cannot (a control
+character is written as U+FFFD) nor a time zone (moments in the site's local time). CSV is
+streamed row by row; XLSX is written by openpyxl in write-only mode, so neither holds the
+whole export in memory. Use `csv_response` / `xlsx_response` for downloads and `write_csv`
+for a command's standard output; never `csv.writer` or openpyxl directly.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +24,13 @@ from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The characters a spreadsheet starts a formula with (OWASP), their full-width forms (read as
+# formulas by some East Asian spreadsheet locales), and the white space a cell may hide them
+# behind.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# What XLSX (XML 1.0) cannot hold: control characters other than tab and line breaks. Text from
+# before cxaudit.textinput refused them may still hold one; it is shown as U+FFFD, never a crash.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -77,6 +87,30 @@ def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Iterable[A
     return response
 
 
+def _xlsx_cell(value: Any) -> Any:
+    """A safe cell as XLSX takes it: no XML-illegal characters, no time zone (a moment is
+    written in the site's local time)."""
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("\ufffd", value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        from django.utils import timezone
+
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
+def _sheet_title(name: str) -> str:
+    """A worksheet title XLSX accepts: at most 31 characters, none of []:*?/\\."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", _XML_ILLEGAL.sub("", name)).strip()[:31]
+    return cleaned or "Data"
+
+
+def xlsx_row(row: Iterable[Any]) -> list[Any]:
+    return [_xlsx_cell(v) for v in safe_row(row)]
+
+
 def xlsx_response(
     filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any]], *, sheet: str = "Data"
 ):
@@ -84,10 +118,10 @@ def xlsx_response(
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=safe_text(sheet)[:31])
-    worksheet.append(safe_row(header))
+    worksheet = workbook.create_sheet(title=_sheet_title(sheet))
+    worksheet.append(xlsx_row(header))
     for row in rows:
-        worksheet.append(safe_row(row))
+        worksheet.append(xlsx_row(row))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(handle)
     handle.seek(0)

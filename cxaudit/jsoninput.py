@@ -1,7 +1,8 @@
 """One set of rules for every JSON file cxaudit reads (journey and survey definitions): plain,
 bounded JSON or a refusal that says what and where. Refused: too large, not UTF-8, empty,
 nested too deeply, duplicate keys, NaN and Infinity, numbers too large to mean anything (a
-position or target beyond 10^15, or a literal like 1e9999999999999999999)."""
+position or target beyond 10^15, or a literal like 1e9999999999999999999), and text that
+breaks cxaudit.textinput's rules (NUL, control characters, lone surrogates such as "\\ud800")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from cxaudit.errors import ValidationFailed
+from cxaudit.textinput import first_problem
 
 MAX_BYTES: Final = 2 * 1024 * 1024
 MAX_DEPTH: Final = 20  # the deepest a valid definition goes is 6
@@ -102,27 +104,6 @@ def _where(raw: str, literal: str) -> str:
     return f" (line {line}, column {column})"
 
 
-def nul_path(value: Any, path: str = "") -> str | None:
-    """The path (``stages[1].name``) of the first text holding a NUL character, else None:
-    no database column can store one, and no real definition has one."""
-    if isinstance(value, str):
-        return path or "(the document)" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return where
-            found = nul_path(item, where)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found = nul_path(item, f"{path}[{i}]")
-            if found:
-                return found
-    return None
-
-
 def _refuse(message: str, reason: str) -> ValidationFailed:
     return ValidationFailed(message, [("file", reason)])
 
@@ -173,10 +154,8 @@ def parse_json(
     except (ValueError, RecursionError) as exc:
         reason = f"not valid JSON: {exc}"
     else:
-        where = nul_path(document)
-        if where is None:
+        found = first_problem(document)
+        if found is None:
             return document
-        raise ValidationFailed(
-            "The file holds a NUL character.", [(where, "contains a NUL character")]
-        )
+        raise ValidationFailed("The file holds text cxaudit does not take.", [found])
     raise _refuse("The file is not valid JSON.", reason)

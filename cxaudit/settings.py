@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An address (path or query) holding a NUL or control character is refused with 400.
+    "cxaudit.textinput.TextRulesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -149,6 +151,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 # Count the normalised identity (case and spaces ignored, as log-in does), not what was typed.
 AXES_USERNAME_CALLABLE = "cxaudit.accounts.security.login_identity"
+# Failed log-ins per client address (any account) before log-in from it pauses: catches one
+# address trying one password on many accounts, which the per-account lockout above cannot.
+CXAUDIT_LOGIN_FAILURES_PER_IP = int(env("CXAUDIT_LOGIN_FAILURES_PER_IP", "50"))
+CXAUDIT_LOGIN_FAILURE_WINDOW = int(env("CXAUDIT_LOGIN_FAILURE_WINDOW", "900"))  # seconds
 # Password-reset requests per normalised email and per client address, per hour.
 CXAUDIT_RESET_PER_EMAIL = int(env("CXAUDIT_RESET_PER_EMAIL", "3"))
 CXAUDIT_RESET_PER_IP = int(env("CXAUDIT_RESET_PER_IP", "20"))

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from cxaudit.textinput import text_problem
 from surveys.question_types import (
     NA,
     NA_WORDS,
@@ -229,8 +230,8 @@ def _parse_text(spec: QuestionSpec, raw: Any) -> CleanValue:
 
 
 def _check_text(spec: QuestionSpec, text: str) -> None:
-    if "\x00" in text:  # PostgreSQL text columns cannot store NUL
-        raise AnswerError(spec.code, "contains a NUL character")
+    if problem := text_problem(text):  # cxaudit.textinput: the same rules as every input
+        raise AnswerError(spec.code, problem)
     limit = text_limit(spec)
     if limit is not None and len(text) > limit:
         raise AnswerError(

@@ -92,6 +92,30 @@ def manager(org) -> User:
 
 
 @pytest.fixture
+def inside(org) -> Location:
+    """The location `limited_manager` is limited to."""
+    return Location.objects.get_or_create(
+        organization=org, code="LIM-IN", defaults={"name": "Inside the limit"}
+    )[0]
+
+
+@pytest.fixture
+def outside(org) -> Location:
+    """A location outside `limited_manager`'s limit."""
+    return Location.objects.get_or_create(
+        organization=org, code="LIM-OUT", defaults={"name": "Outside the limit"}
+    )[0]
+
+
+@pytest.fixture
+def limited_manager(org, inside, outside) -> User:
+    """A client manager limited to the location `inside` (cxaudit.accounts.scope)."""
+    user = _member(org, Role.CLIENT_MANAGER, "limited@acme.test")
+    Membership.objects.get(user=user, organization=org).locations.set([inside])
+    return user
+
+
+@pytest.fixture
 def shopper(org) -> User:
     return _member(org, Role.SHOPPER, "shopper@acme.test")
 
@@ -113,16 +137,25 @@ class Roles:
         return c
 
 
-ROLE_NAMES = ["program_admin", "reviewer", "manager", "shopper", "outsider", "anonymous"]
+ROLE_NAMES = [
+    "program_admin",
+    "reviewer",
+    "manager",
+    "limited_manager",
+    "shopper",
+    "outsider",
+    "anonymous",
+]
 
 
 @pytest.fixture
-def roles(program_admin, reviewer, manager, shopper, outsider) -> Roles:
+def roles(program_admin, reviewer, manager, limited_manager, shopper, outsider) -> Roles:
     return Roles(
         users={
             "program_admin": program_admin,
             "reviewer": reviewer,
             "manager": manager,
+            "limited_manager": limited_manager,
             "shopper": shopper,
             "outsider": outsider,
         }

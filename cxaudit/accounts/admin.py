@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from cxaudit.textinput import TextRulesMixin
+
 from .models import Location, Membership, Organization, User, WorkerHeartbeat
 
 
-class UserAddForm(UserCreationForm):
+class UserAddForm(TextRulesMixin, UserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
@@ -14,7 +16,7 @@ class UserAddForm(UserCreationForm):
         return self.cleaned_data["email"].lower()
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(TextRulesMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

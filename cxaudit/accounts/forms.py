@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from cxaudit.textinput import TextRulesMixin
 from cxaudit.uploads import check_upload
 
 from .models import Location, Organization, Role
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(TextRulesMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "Please enter a correct email and password. The password is "
@@ -16,8 +17,34 @@ class EmailAuthenticationForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean(self):
+        """Failed log-ins are also counted per client address, whatever the account: django-axes
+        pauses one account from one address, this pauses an address trying many accounts
+        (password spraying). Over the limit nothing is checked, not even a right password."""
+        from django.conf import settings
 
-class OutboxPasswordResetForm(PasswordResetForm):
+        from cxaudit.throttle import count, hit
+
+        from .security import client_ip
+
+        address = client_ip(self.request) if self.request is not None else ""
+        window = settings.CXAUDIT_LOGIN_FAILURE_WINDOW
+        limit = settings.CXAUDIT_LOGIN_FAILURES_PER_IP
+        if count("login-failures:ip", address, window=window) >= limit:
+            raise forms.ValidationError(
+                "Too many failed log-ins from your network: log-in is paused for a few "
+                "minutes. Try again later, or reset your password.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "invalid_login":
+                hit("login-failures:ip", address, limit=limit, window=window)
+            raise
+
+
+class OutboxPasswordResetForm(TextRulesMixin, PasswordResetForm):
     """Django's reset form, delivering through the outbox instead of sending from the request
     (Django's hook for this is send_mail; the token in its context is not used: the outbox makes
     the link when the message is sent, so no token is stored)."""
@@ -53,20 +80,20 @@ class OutboxPasswordResetForm(PasswordResetForm):
             super().save(*args, request=request, **kwargs)
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "slug"]
         help_texts = {"slug": "Used in addresses, e.g. northline-rail. Cannot be changed later."}
 
 
-class OrganizationSettingsForm(forms.ModelForm):
+class OrganizationSettingsForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name"]
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Location
         fields = ["code", "name", "kind", "region", "address", "latitude", "longitude", "is_active"]
@@ -96,7 +123,7 @@ class LocationForm(forms.ModelForm):
         return code
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(TextRulesMixin, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="UTF-8 CSV with a header row. At most 2 MB.",
@@ -119,7 +146,7 @@ class CsvUploadForm(forms.Form):
 ROLES_BY_POWER = [Role.SHOPPER, Role.CLIENT_MANAGER, Role.REVIEWER, Role.PROGRAM_ADMIN]
 
 
-class MemberForm(forms.Form):
+class MemberForm(TextRulesMixin, forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=150, required=False, label="Full name")
     role = forms.ChoiceField(

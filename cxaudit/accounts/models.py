@@ -214,11 +214,11 @@ class Membership(models.Model):
         return role_has(self.role, capability)
 
     def visible_locations(self):
-        """Locations this member may see: all of the organisation unless limited."""
-        base = Location.objects.for_org(self.organization)
-        if self.role == Role.CLIENT_MANAGER and self.pk and self.locations.exists():
-            return base.filter(pk__in=self.locations.values("pk"))
-        return base
+        """Locations this member may see: all of the organisation unless limited (the rule
+        lives in cxaudit.accounts.scope.LocationScope, which every view uses)."""
+        from .scope import LocationScope
+
+        return LocationScope.of(self).locations()
 
 
 class WorkerHeartbeat(models.Model):
@@ -230,3 +230,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.beats}"
+
+
+class FormSubmission(models.Model):
+    """A form post that changed something, by the one-time token its page carried
+    (cxaudit.accounts.once): a second post of the same page (a double click, a resend) is sent
+    where the first went instead of making the thing again. Only a hash of the token is kept;
+    rows older than a day are deleted as new ones come."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token_hash"], name="form_submission_once"),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.url}"

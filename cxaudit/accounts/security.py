@@ -7,16 +7,20 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address that connected to the first trusted proxy; forged hops cannot move it."""
+    """The address that connected to the first trusted proxy (forged hops cannot move it),
+    normalised as every throttle counts it (cxaudit.throttle.normalise_address: an IPv6 client
+    is its /64). django-axes and the reset and log-in throttles all key on it."""
+    from cxaudit.throttle import normalise_address
+
     remote = request.META.get("REMOTE_ADDR", "")
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
-        return remote
+        return normalise_address(remote)
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     # Each trusted proxy appends the address it saw; a client can only prepend fake entries.
     if len(hops) >= count:
-        return hops[-count]
-    return remote
+        return normalise_address(hops[-count])
+    return normalise_address(remote)
 
 
 def login_identity(request: HttpRequest, credentials: dict | None = None) -> str:

@@ -57,6 +57,7 @@ def import_locations(*, organization: Organization, data: bytes | str) -> Import
         raise ValidationFailed(
             "The file cannot be read (it must be UTF-8 text); nothing was imported.",
             problems.listed,
+            total=problems.total,
         )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -70,6 +71,7 @@ def import_locations(*, organization: Organization, data: bytes | str) -> Import
             raise ValidationFailed(
                 f"Missing columns, or columns it does not know: {problems.summary()}",
                 problems.listed,
+                total=problems.total,
             )
         rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
     except csv.Error as exc:
@@ -115,7 +117,7 @@ def import_locations(*, organization: Organization, data: bytes | str) -> Import
     if not rows:
         problems.add("file", "no data rows below the header")
     if problems:
-        raise ValidationFailed(problems.summary(), problems.listed)
+        raise ValidationFailed(problems.summary(), problems.listed, total=problems.total)
     result = ImportResult()
     for values in cleaned:
         loc = existing.get(values["code"])

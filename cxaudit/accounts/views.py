@@ -17,8 +17,10 @@ from .forms import (
     OrganizationForm,
     OrganizationSettingsForm,
 )
-from .models import Location, Membership, Organization, Role, WorkerHeartbeat
+from .models import Membership, Organization, Role, WorkerHeartbeat
+from .once import submit_once
 from .permissions import Cap, get_for_org, org_view
+from .scope import location_scope
 
 
 @login_required
@@ -39,6 +41,7 @@ def home(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def org_create(request):
     can_create = (
         request.user.is_superuser
@@ -69,7 +72,7 @@ def org_home(request):
         return redirect("shoppers:home", org_slug=request.org.slug)
     org = request.org
     stats = {
-        "locations": ctx.membership.visible_locations().filter(is_active=True).count(),
+        "locations": location_scope(request).locations().filter(is_active=True).count(),
         "members": Membership.objects.for_org(org).active().count(),
     }
     return render(request, "accounts/org_home.html", {"org": org, "stats": stats})
@@ -89,7 +92,7 @@ def org_settings(request):
 @require_GET
 @org_view(Cap.VIEW_LOCATIONS)
 def location_list(request):
-    locations = request.org_ctx.membership.visible_locations().order_by("-is_active", "name")
+    locations = location_scope(request).locations().order_by("-is_active", "name")
     return render(
         request, "accounts/location_list.html", {"org": request.org, "locations": locations}
     )
@@ -97,8 +100,9 @@ def location_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_LOCATIONS)
+@submit_once
 def location_edit(request, pk=None):
-    instance = get_for_org(Location, request.org, pk=pk) if pk else None
+    instance = location_scope(request).location(pk=pk) if pk else None
     form = LocationForm(request.POST or None, instance=instance, organization=request.org)
     if request.method == "POST" and form.is_valid():
         loc = form.save()
@@ -113,16 +117,18 @@ def location_edit(request, pk=None):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_LOCATIONS)
+@submit_once
 def location_import(request):
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         try:
             result = services.import_locations(
                 organization=request.org, data=form.cleaned_data["file"].read()
             )
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors, error_total = exc.errors, exc.total
             messages.error(request, exc.message)
         else:
             messages.success(
@@ -132,7 +138,13 @@ def location_import(request):
     return render(
         request,
         "accounts/location_import.html",
-        {"form": form, "org": request.org, "errors": errors, "columns": services.LOCATION_COLUMNS},
+        {
+            "form": form,
+            "org": request.org,
+            "errors": errors,
+            "error_total": error_total,
+            "columns": services.LOCATION_COLUMNS,
+        },
     )
 
 
@@ -150,6 +162,7 @@ def member_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_MEMBERS)
+@submit_once
 def member_add(request):
     form = MemberForm(request.POST or None, organization=request.org)
     if request.method == "POST" and form.is_valid():

@@ -6,6 +6,7 @@ from django import forms
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Channel, Dimension, Stage, Wave
+from cxaudit.textinput import TextRulesMixin
 
 FILTERS = ("wave", "location", "stage", "channel", "dimension")
 
@@ -15,7 +16,7 @@ class StageChoiceField(forms.ModelChoiceField):
         return f"{obj.journey.name} — {obj.name}"
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(TextRulesMixin, forms.Form):
     wave = forms.ModelChoiceField(
         queryset=Wave.objects.none(), to_field_name="name", required=False, empty_label="All waves"
     )

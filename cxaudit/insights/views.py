@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Channel, Dimension, Stage, Wave
 
 from .gaps import analyse_gaps
@@ -28,9 +29,9 @@ def gap_report_download(request):
     wave = location = None
     if name := request.GET.get("wave"):
         wave = get_for_org(Wave, org, name=name)
-    visible = request.org_ctx.membership.visible_locations()
+    scope = location_scope(request)
     if code := request.GET.get("location"):
-        location = get_for_org(visible, org, code=code)
+        location = scope.location(code=code)
     stage = None
     if pk := request.GET.get("stage"):
         if not pk.isdigit():
@@ -40,12 +41,11 @@ def gap_report_download(request):
     dimension = request.GET.get("dimension") or None
     if channel not in (None, *Channel.values) or dimension not in (None, *Dimension.values):
         raise Http404("Unknown channel or dimension.")
-    limited = request.org_ctx.membership.pk and visible.count() != org.locations.count()
     analysis = analyse_gaps(
         organization=org,
         wave=wave,
         location=location,
-        only_locations=list(visible) if limited else None,
+        only_locations=scope.only_locations,
         stage=stage,
         channel=channel,
         dimension=dimension,

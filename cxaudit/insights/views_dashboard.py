@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Dimension, Standard, Wave
 
 from .charts import Point, dot_chart, line_chart
@@ -77,10 +78,8 @@ def slice_wave(analysis: GapAnalysis, wave: Wave | None) -> GapAnalysis:
 
 def _scope(request):
     """Locations the member may see, and the list to restrict the analysis to (None: all)."""
-    membership = request.org_ctx.membership
-    visible = membership.visible_locations()
-    limited = bool(membership.pk) and visible.count() != request.org.locations.count()
-    return visible, (list(visible) if limited else None)
+    scope = location_scope(request)
+    return scope.locations(), scope.only_locations
 
 
 def _half(ci, scale: float = 1.0) -> float | None:

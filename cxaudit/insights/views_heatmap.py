@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Journey, Touchpoint, Wave
 from surveys.models import Answer, Aspect, Evidence
 from surveys.question_types import QuestionType
@@ -39,10 +40,9 @@ class Scope:
     def __init__(self, request, *, need_wave: bool = False):
         org = request.org
         self.org = org
-        self.visible = list(request.org_ctx.membership.visible_locations().order_by("code"))
-        self.limited = bool(request.org_ctx.membership.pk) and len(self.visible) != (
-            Location.objects.for_org(org).count()
-        )
+        scope = location_scope(request)  # the member's locations (cxaudit.accounts.scope)
+        self.visible = list(scope.locations().order_by("code"))
+        self.limited = scope.limited
         self.waves = list(Wave.objects.for_org(org).order_by("starts_on", "name"))
         value = request.GET.get("wave")
         asked = None

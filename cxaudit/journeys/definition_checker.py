@@ -7,6 +7,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cxaudit.textinput import text_problem
+
 from .models import Comparator, Standard, code_validator
 
 # Accepted on import besides the stored values; export always writes the stored values.
@@ -84,8 +86,8 @@ class Checker:
         if not isinstance(value, str):
             self.error(where, f"must be text, not {kind(value)}")
             return ""
-        if "\x00" in value:
-            self.error(where, "must not contain NUL characters")
+        if problem := text_problem(value):
+            self.error(where, problem)
         if required and not value.strip():
             self.error(where, "must not be empty")
         if max_length is not None and len(value) > max_length:

@@ -1,20 +1,21 @@
 from django import forms
 
 from cxaudit.accounts.models import Organization
+from cxaudit.textinput import TextRulesMixin
 from cxaudit.uploads import check_upload
 
 from . import definition
 from .models import Journey, Stage, Standard, Touchpoint, Wave
 
 
-class JourneyForm(forms.ModelForm):
+class JourneyForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Journey
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class StageForm(forms.ModelForm):
+class StageForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Stage
         fields = ["name", "description"]
@@ -22,7 +23,7 @@ class StageForm(forms.ModelForm):
         help_texts = {"name": "A step of the customer's journey, e.g. “Buy ticket”."}
 
 
-class TouchpointForm(forms.ModelForm):
+class TouchpointForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Touchpoint
         fields = [
@@ -50,7 +51,7 @@ class TouchpointForm(forms.ModelForm):
         self.fields["stage"].empty_label = None
 
 
-class StandardForm(forms.ModelForm):
+class StandardForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Standard
         fields = [
@@ -119,7 +120,7 @@ class StandardForm(forms.ModelForm):
         super()._post_clean()
 
 
-class WaveForm(forms.ModelForm):
+class WaveForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Wave
         fields = ["name", "starts_on", "ends_on"]
@@ -147,7 +148,7 @@ class WaveForm(forms.ModelForm):
         super()._post_clean()
 
 
-class JourneyImportForm(forms.Form):
+class JourneyImportForm(TextRulesMixin, forms.Form):
     file = forms.FileField(
         label="Journey definition file (JSON)",
         help_text="A file exported from cxaudit or written by hand (the format is linked above). "

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, ValidationFailed, apply_domain_error
 
@@ -73,6 +74,7 @@ def journey_map(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def journey_create(request):
     form = JourneyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -112,6 +114,7 @@ def journey_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def journey_duplicate(request, pk):
     journey = get_for_org(Journey, request.org, pk=pk)
     copy = services.duplicate_journey(journey=journey)
@@ -207,16 +210,18 @@ def journey_export_all(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def journey_import(request):
     form = JourneyImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         try:
             created = definition.import_journeys(
                 organization=request.org, data=form.cleaned_data["file"].read()
             )
         except ValidationFailed as exc:
-            errors = exc.errors
+            errors, error_total = exc.errors, exc.total
             messages.error(request, exc.message)
         else:
             names = ", ".join(f"“{j.name}”" for j in created)
@@ -227,7 +232,7 @@ def journey_import(request):
     return render(
         request,
         "journeys/journey_import.html",
-        {"org": request.org, "form": form, "errors": errors},
+        {"org": request.org, "form": form, "errors": errors, "error_total": error_total},
     )
 
 
@@ -243,6 +248,7 @@ def wave_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_WAVES)
+@submit_once
 def wave_edit(request, pk=None):
     wave = get_for_org(Wave, request.org, pk=pk) if pk else None
     form = WaveForm(request.POST or None, instance=wave, organization=request.org)
@@ -293,11 +299,13 @@ def _wave_transition(request, pk, service, done: str):
 
 @require_POST
 @org_view(Cap.MANAGE_WAVES)
+@submit_once
 def wave_open(request, pk):
     return _wave_transition(request, pk, services.open_wave, "opened")
 
 
 @require_POST
 @org_view(Cap.MANAGE_WAVES)
+@submit_once
 def wave_close(request, pk):
     return _wave_transition(request, pk, services.close_wave, "closed")

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, apply_domain_error
 
@@ -81,6 +82,7 @@ def _delete(request, item, service, kind: str, journey, consequence: str):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def stage_create(request, pk):
     journey = get_for_org(Journey, request.org, pk=pk)
     form = StageForm(request.POST or None)
@@ -119,6 +121,7 @@ def stage_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def stage_move(request, pk):
     stage = get_for_org(_STAGES, request.org, pk=pk)
     return _move(request, stage, services.move_stage, "stage", stage.journey)
@@ -143,6 +146,7 @@ def stage_delete(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def touchpoint_create(request, pk):
     stage = get_for_org(_STAGES, request.org, pk=pk)
     form = TouchpointForm(request.POST or None, journey=stage.journey, initial={"stage": stage})
@@ -185,6 +189,7 @@ def touchpoint_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def touchpoint_move(request, pk):
     touchpoint = get_for_org(_TOUCHPOINTS, request.org, pk=pk)
     return _move(
@@ -211,6 +216,7 @@ def touchpoint_delete(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def standard_create(request, pk):
     touchpoint = get_for_org(_TOUCHPOINTS, request.org, pk=pk)
     journey = touchpoint.stage.journey
@@ -251,6 +257,7 @@ def standard_edit(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_JOURNEYS)
+@submit_once
 def standard_move(request, pk):
     standard = get_for_org(_STANDARDS, request.org, pk=pk)
     return _move(

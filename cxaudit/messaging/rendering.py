@@ -23,11 +23,10 @@ class Rendered:
     headers: dict[str, str]
 
     def email(self, message: Message) -> EmailMultiAlternatives:
-        to = (
-            f'"{message.to_name.replace(chr(34), "")}" <{message.to_email}>'
-            if message.to_name
-            else message.to_email
-        )
+        # A display name is one line of plain words: line breaks (a name may hold them) and
+        # quotes would break the header or smuggle another one in.
+        name = " ".join(message.to_name.replace(chr(34), "").replace("\\", "").split())
+        to = f'"{name}" <{message.to_email}>' if name else message.to_email
         email = EmailMultiAlternatives(
             subject=self.subject,
             body=self.text,

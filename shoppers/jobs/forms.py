@@ -2,8 +2,10 @@
 
 from django import forms
 
+from cxaudit.textinput import TextRulesMixin
 
-class RequestForm(forms.Form):
+
+class RequestForm(TextRulesMixin, forms.Form):
     note = forms.CharField(
         label="A note for the programme team (optional)",
         required=False,

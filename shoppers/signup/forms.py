@@ -8,13 +8,14 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from cxaudit.accounts.models import User
+from cxaudit.textinput import TextRulesMixin
 
 from ..models import AgeBand, Gender
 
 MAX_LANGUAGES = 12
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(TextRulesMixin, forms.Form):
     """What a shopper tells the programme about themselves (ShopperProfile's own fields)."""
 
     phone = forms.CharField(

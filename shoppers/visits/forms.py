@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django import forms
 
+from cxaudit.textinput import TextRulesMixin
+
 from ..models import Assignment
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
-class VisitDetailsForm(forms.Form):
+class VisitDetailsForm(TextRulesMixin, forms.Form):
     """When the visit took place, how long it lasted and what it cost (record_visit)."""
 
     visited_at = forms.DateTimeField(
@@ -61,7 +63,7 @@ class VisitDetailsForm(forms.Form):
             del self.fields["expense_claimed"]
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(
         label="Why are you giving it back? (optional)",
         required=False,

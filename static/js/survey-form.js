@@ -314,7 +314,13 @@
         if (result.ok) {
           lastServerSave = result.json.saved_at_ms;
           writeBackup(!dirty);
-          hideNotice();
+          const refused = result.json.refused || [];
+          if (refused.length) {
+            // Text no form takes (an invisible control character, usually pasted): say where.
+            showNotice(["Not saved: " + refused.map((r) => "“" + r.label + "” " + r.reason).join("; ") + ". Retype that answer; the rest is saved."]);
+          } else {
+            hideNotice();
+          }
           setStatus("Saved at " + new Date(lastServerSave).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }));
           return true;
         }

@@ -3,13 +3,14 @@
 from django import forms
 
 from cxaudit.accounts.models import Organization
+from cxaudit.textinput import TextRulesMixin
 from cxaudit.uploads import check_upload
 
 from ..questionnaire.models import Survey
 from .rows import MAX_BYTES
 
 
-class ResponseImportForm(forms.Form):
+class ResponseImportForm(TextRulesMixin, forms.Form):
     survey = forms.ChoiceField(label="Survey", help_text="Its published version receives the rows.")
     file = forms.FileField(
         label="CSV file",

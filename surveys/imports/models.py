@@ -35,8 +35,10 @@ class ResponseImport(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     imported_count = models.PositiveIntegerField(default=0)
-    # [{"line": 3, "column": "Q2", "reason": "out of range 1–5"}, ...]
+    # [{"line": 3, "column": "Q2", "reason": "out of range 1–5"}, ...]: the first
+    # MAX_LISTED_ERRORS (surveys.imports.rows) only; error_total counts them all.
     errors = models.JSONField(default=list, blank=True)
+    error_total = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -67,6 +69,16 @@ class ResponseImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.original_name} ({self.status})"
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file had in all (imports rejected before error_total existed
+        listed every one)."""
+        return max(self.error_total, len(self.errors))
+
+    @property
+    def unlisted_count(self) -> int:
+        return self.problem_count - len(self.errors)
 
     @property
     def is_finished(self) -> bool:

@@ -2,8 +2,9 @@
 rules as the form engine (surveys.cleaning, skip logic from surveys.scoring).
 
 The format is documented in docs/formats.md ("Responses CSV"). Decisions made here:
-- UTF-8 with or without a byte-order mark; anything else is refused with the line of the first bad
-  byte. The delimiter is `,`, or `;` when the header holds more semicolons than commas.
+- UTF-8 with or without a byte-order mark, following cxaudit.csvinput's rules (no NUL or other
+  control character); anything else is refused with the line of the first bad byte. The
+  delimiter is `,`, or `;` when the header holds more semicolons than commas.
 - Line numbers are those of the file, the header being line 1 (a quoted cell spanning several
   lines counts them all; a row is named by the line it starts on). Blank lines are skipped.
 - `submitted_at` is ISO 8601; without a UTC offset it is read in the site's time zone
@@ -24,6 +25,7 @@ from typing import Final
 from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Membership, Organization
+from cxaudit.csvinput import Unreadable, read_text
 from cxaudit.journeys.models import Wave
 
 from ..cleaning import clean_answer
@@ -55,30 +57,23 @@ class RowError:
 
 
 class FileRejected(Exception):
-    """The file cannot be read as a responses CSV at all (encoding, size, header)."""
+    """The file cannot be read as a responses CSV at all (encoding, size, header); `errors` is
+    bounded (MAX_LISTED_ERRORS) and `total` counts every problem."""
 
-    def __init__(self, errors: list[RowError]):
-        super().__init__("; ".join(e.reason for e in errors))
-        self.errors = errors
+    def __init__(self, errors: list[RowError], *, total: int | None = None):
+        self.errors = errors[:MAX_LISTED_ERRORS]
+        self.total = max(total or 0, len(errors))
+        super().__init__("; ".join(e.reason for e in self.errors[:5]))
 
 
 def decode(data: bytes) -> str:
+    """The file's text under cxaudit.csvinput's rules (UTF-8, no NUL or control character)."""
     if len(data) > MAX_BYTES:
         raise FileRejected([RowError(None, "", size_error(len(data)))])
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FileRejected(
-            [
-                RowError(
-                    line,
-                    "",
-                    f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as "
-                    "'CSV UTF-8' and upload it again",
-                )
-            ]
-        ) from exc
+        return read_text(data)
+    except Unreadable as exc:
+        raise FileRejected([RowError(exc.line, "", exc.reason)]) from exc
 
 
 def size_error(size: int) -> str:
@@ -116,31 +111,41 @@ class Columns:
 
 
 def read_header(cells: Sequence[str], structure: Structure) -> Columns:
+    """The header's columns, or FileRejected naming every unknown, repeated or missing column
+    (a bounded list, with the count of them all: a header of 100,000 unknown columns is one
+    short list, not 100,000 stored errors)."""
     errors: list[RowError] = []
+    total = 0
+
+    def problem(error: RowError) -> None:
+        nonlocal total
+        total += 1
+        if len(errors) < MAX_LISTED_ERRORS:
+            errors.append(error)
+
     names = tuple(c.strip() for c in cells)
+    present = {name.lower() for name in names}
+    for col in REQUIRED_COLUMNS:  # first, so that a long list never hides them
+        if col not in present:
+            problem(RowError(1, col, "required column missing"))
     reserved: dict[str, int] = {}
     questions: dict[str, int] = {}
     for index, name in enumerate(names):
         key = name.lower()
-        label = name or f"column {index + 1}"
+        label = name[:60] or f"column {index + 1}"
         if key in RESERVED_COLUMNS:
             target, ident = reserved, key
         elif name in structure.questions:
             target, ident = questions, name
         else:
             reason = "empty column name" if not name else "not a question code of this survey"
-            errors.append(RowError(1, label, reason))
+            problem(RowError(1, label, reason))
             continue
         if ident in target:
-            errors.append(RowError(1, label, "the column appears twice"))
+            problem(RowError(1, label, "the column appears twice"))
         target[ident] = index
-    errors.extend(
-        RowError(1, col, "required column missing")
-        for col in REQUIRED_COLUMNS
-        if col not in reserved
-    )
-    if errors:
-        raise FileRejected(errors)
+    if total:
+        raise FileRejected(errors, total=total)
     return Columns(names=names, reserved=reserved, questions=questions)
 
 

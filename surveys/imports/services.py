@@ -188,13 +188,13 @@ def run_import(
     try:
         structure = load_structure(imp.survey)
         text = _read(imp)
-        errors = _check(imp, structure, text, reporter)
-        if errors:
-            _fail(imp, errors)
+        errors, total = _check(imp, structure, text, reporter)
+        if total:
+            _fail(imp, errors, total)
         else:
             _write(imp, structure, text, reporter)
     except FileRejected as exc:
-        _fail(imp, exc.errors)
+        _fail(imp, exc.errors, exc.total)
     except LeaseLost:
         logger.warning("response import %s: lease lost, another worker owns it", import_id)
         return None
@@ -241,33 +241,25 @@ def _data_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
 
 def _check(
     imp: ResponseImport, structure: Structure, text: str, reporter: _Reporter
-) -> list[RowError]:
-    """Every problem of the file (the list is cut at MAX_LISTED_ERRORS; all rows are read)."""
+) -> tuple[list[RowError], int]:
+    """The file's problems, listed up to MAX_LISTED_ERRORS, and how many there are in all
+    (every row is read and counted)."""
     header, rows = _data_rows(text)
     total = sum(1 for _ in rows)
     reporter.start(Phase.VALIDATING, total)
     if total == 0:
-        return [RowError(None, "", "no data rows below the header")]
+        return [RowError(None, "", "no data rows below the header")], 1
     header, rows = _data_rows(text)
     reader = RowReader(structure, read_header(header, structure), Lookups.load(imp.organization))
     errors: list[RowError] = []
-    bad_rows = problems = 0
+    problems = 0
     for done, (line, cells) in enumerate(rows, start=1):
         result = reader.clean(line, cells)
         if isinstance(result, list):
-            bad_rows += 1
             problems += len(result)
             errors.extend(result[: max(0, MAX_LISTED_ERRORS - len(errors))])
         reporter.tick(done)
-    if problems > len(errors):
-        errors.append(
-            RowError(
-                None,
-                "",
-                f"{problems} problems in {bad_rows} rows; only the first {len(errors)} are listed",
-            )
-        )
-    return errors
+    return errors, problems
 
 
 def _clean_rows(imp: ResponseImport, structure: Structure, text: str) -> Iterator[CleanRow]:
@@ -336,12 +328,16 @@ def _write(imp: ResponseImport, structure: Structure, text: str, reporter: _Repo
     reporter.done(written)
 
 
-def _fail(imp: ResponseImport, errors: list[RowError]) -> None:
+def _fail(imp: ResponseImport, errors: list[RowError], total: int | None = None) -> None:
+    """Mark the job failed with its problems (at most MAX_LISTED_ERRORS stored) and their
+    number in all."""
+    listed = errors[:MAX_LISTED_ERRORS]
     ResponseImport.objects.filter(pk=imp.pk, status=Status.RUNNING, attempt=imp.attempt).update(
         status=Status.FAILED,
         phase="",
         imported_count=0,
-        errors=[e.to_json() for e in errors],
+        errors=[e.to_json() for e in listed],
+        error_total=max(total or 0, len(errors)),
         finished_at=timezone.now(),
     )
 
@@ -439,7 +435,8 @@ def requeue_stalled_imports(
                     "crashed); nothing was imported. Try a smaller file.",
                 ).to_json()
             ]
-            imp.save(update_fields=["status", "phase", "finished_at", "errors"])
+            imp.error_total = 1
+            imp.save(update_fields=["status", "phase", "finished_at", "errors", "error_total"])
             continue
         imp.status = Status.PENDING
         imp.phase = ""

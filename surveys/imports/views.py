@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, apply_domain_error
+from cxaudit.exports import csv_response
 
 from ..questionnaire.structure import load_structure
 from . import services
 from .forms import ResponseImportForm
 from .models import ResponseImport
-from .rows import MAX_BYTES, MAX_LISTED_ERRORS, template_header, value_syntax
+from .rows import MAX_BYTES, template_header, value_syntax
 
 
 @require_GET
 @org_view(Cap.IMPORT_RESPONSES)
 def import_list(request):
+    location_scope(request).require_all()  # an import holds rows of any location
     qs = (
         ResponseImport.objects.for_org(request.org)
         .select_related("survey", "uploaded_by")
@@ -46,7 +48,9 @@ def _survey_columns(org, code: str | None):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.IMPORT_RESPONSES)
+@submit_once
 def import_new(request):
+    location_scope(request).require_all()
     form = ResponseImportForm(
         request.POST or None,
         request.FILES or None,
@@ -87,14 +91,12 @@ def import_template(request, survey_code: str):
         survey = services.published_survey(organization=request.org, code=survey_code)
     except DomainError as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{survey.code}-responses.csv"'
-    response.write("\ufeff")  # lets spreadsheet programs recognise UTF-8
-    csv.writer(response).writerow(template_header(load_structure(survey)))
-    return response
+    # Through the formula-safe writer like every CSV cxaudit writes (a byte-order mark first).
+    return csv_response(f"{survey.code}-responses.csv", template_header(load_structure(survey)), [])
 
 
 def _load(request, pk: int) -> ResponseImport:
+    location_scope(request).require_all()
     return get_for_org(
         ResponseImport.objects.select_related("survey", "uploaded_by"), request.org, pk=pk
     )
@@ -107,7 +109,7 @@ def import_detail(request, pk: int):
     return render(
         request,
         "surveys/imports/detail.html",
-        {"org": request.org, "imp": imp, "max_listed": MAX_LISTED_ERRORS},
+        {"org": request.org, "imp": imp},
     )
 
 
@@ -122,7 +124,7 @@ def status_payload(imp: ResponseImport) -> dict:
         "processed_rows": imp.processed_rows,
         "total_rows": imp.total_rows,
         "imported_count": imp.imported_count,
-        "error_count": len(imp.errors),
+        "error_count": imp.problem_count,
         "finished": imp.is_finished,
     }
 

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
+from cxaudit.textinput import TextRulesMixin
 from cxaudit.uploads import check_upload
 
 from ..cleaning import clean_answer
@@ -45,7 +46,7 @@ OPTIONS_HELP = (
 )
 
 
-class SurveyCreateForm(forms.ModelForm):
+class SurveyCreateForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Survey
         fields = ["title", "code", "kind", "description"]
@@ -59,7 +60,7 @@ class SurveyCreateForm(forms.ModelForm):
         """The organisation is not known to the form; the service checks the code."""
 
 
-class SurveySettingsForm(forms.ModelForm):
+class SurveySettingsForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Survey
         fields = [
@@ -83,7 +84,7 @@ class SurveySettingsForm(forms.ModelForm):
         """Nothing here takes part in a unique constraint."""
 
 
-class ScoringRulesForm(forms.ModelForm):
+class ScoringRulesForm(TextRulesMixin, forms.ModelForm):
     """The rules that turn a version's answers into scores; changing them re-scores its
     stored responses (surveys.questionnaire.services.change_scoring_rules)."""
 
@@ -96,7 +97,7 @@ class ScoringRulesForm(forms.ModelForm):
         """Nothing here takes part in a unique constraint."""
 
 
-class ShowIfFields(forms.Form):
+class ShowIfFields(TextRulesMixin, forms.Form):
     """The three fields of a show-if condition, shared by the section and question forms."""
 
     show_if_question = forms.ChoiceField(
@@ -433,7 +434,7 @@ def form_field_for(path: str, form: forms.Form) -> str | None:
     return head if head in form.fields else None
 
 
-class DefinitionUploadForm(forms.Form):
+class DefinitionUploadForm(TextRulesMixin, forms.Form):
     file = forms.FileField(
         label="Survey definition (JSON)",
         help_text="A file exported from cxaudit or written as described in the format linked "

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.errors import DomainError, ValidationFailed
 
@@ -81,6 +82,7 @@ def survey_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def survey_create(request):
     form = SurveyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -237,6 +239,7 @@ def _transition(request, pk, service, done: str):
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def survey_publish(request, pk):
     return _transition(
         request,
@@ -262,6 +265,7 @@ def survey_archive(request, pk):
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def survey_new_version(request, pk):
     survey = _survey(request, pk)
     draft = services.draft_of(survey)
@@ -289,15 +293,18 @@ def survey_export(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def survey_import(request):
     form = DefinitionUploadForm(request.POST or None, request.FILES or None)
-    errors: list[tuple[str, str]] = []
+    errors: list[tuple[str, str, str]] = []
+    error_total = 0
     if request.method == "POST" and form.is_valid():
         raw = form.cleaned_data["file"].read()
         try:
             survey = definition.import_definition(organization=request.org, data=raw)
         except ValidationFailed as exc:
             errors = _described(raw, exc.errors)  # listed in the page's error box
+            error_total = exc.total
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -312,7 +319,7 @@ def survey_import(request):
     return render(
         request,
         "surveys/builder/survey_import.html",
-        {"org": request.org, "form": form, "errors": errors},
+        {"org": request.org, "form": form, "errors": errors, "error_total": error_total},
     )
 
 
@@ -343,6 +350,7 @@ def _earlier_questions(survey: Survey, *, before_section: int, before_question: 
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def section_edit(request, pk, section_pk=None):
     survey = _survey(request, pk)
     if frozen := _frozen(request, survey):
@@ -389,6 +397,7 @@ def section_delete(request, pk, section_pk):
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def section_move(request, pk, section_pk):
     survey = _survey(request, pk)
     section = get_for_org(Section.objects.filter(survey=survey), request.org, pk=section_pk)
@@ -416,6 +425,7 @@ def _move(request, service, **target) -> None:
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def question_edit(request, pk, section_pk=None, question_pk=None):
     survey = _survey(request, pk)
     if frozen := _frozen(request, survey):
@@ -491,6 +501,7 @@ def question_delete(request, pk, question_pk):
 
 @require_POST
 @org_view(Cap.EDIT_SURVEYS)
+@submit_once
 def question_move(request, pk, question_pk):
     survey = _survey(request, pk)
     question = _question(request, survey, question_pk)

@@ -16,13 +16,14 @@ from django.utils import timezone
 from cxaudit.accounts.models import Location, User
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Wave
+from cxaudit.textinput import text_problem
 
 from ..cleaning import clean_answer
 from ..question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
 from ..questionnaire.models import Aspect, Question, Survey
 from ..questionnaire.structure import Structure, load_structure
 from ..scoring import ResponseScore, score_response, visible_codes
-from .evidence import clean_upload
+from .evidence import EvidenceRejected, clean_upload
 from .models import Answer, Evidence, Response, Source
 
 
@@ -42,7 +43,11 @@ def clean_submission(
     """
     errors: list[tuple[str, str]] = []
     unknown = sorted(set(raw) - set(structure.questions))
-    errors.extend((code, "not a question of this survey") for code in unknown)
+    if unknown:
+        # One line however many were forged (a post may carry up to 2,000 fields).
+        shown = ", ".join(repr(code[:40]) for code in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        errors.append(("", f"{len(unknown)} field(s) not a question of this survey: {shown}{more}"))
     cleaned: dict[str, CleanValue] = {}
     for code, question in structure.questions.items():
         try:
@@ -191,7 +196,7 @@ def submit_response(
         submission = clean_submission(structure, raw_answers)
     except ValidationFailed:
         Response.objects.filter(pk=response.pk, status=Response.Status.DRAFT).update(
-            draft=dict(raw_answers), updated_at=timezone.now()
+            draft=draft_answers(structure, raw_answers), updated_at=timezone.now()
         )
         raise
     with transaction.atomic():
@@ -394,14 +399,34 @@ def start_response(
 # What a draft may hold per question: enough for the longest text answer, nothing unbounded.
 DRAFT_VALUE_MAX = 6000
 DRAFT_LIST_MAX = 200
+# Files uploaded for one file question of one draft (replacing a photo uploads a new one).
+EVIDENCE_PER_QUESTION_MAX = 20
+
+
+def draft_refusals(structure: Structure, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(question code, reason) of each typed value a draft cannot keep: text that breaks
+    cxaudit.textinput's rules (a NUL or another control character), as every input does."""
+    refused = []
+    for code in structure.questions:
+        value = raw.get(code)
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if v is not None and (problem := text_problem(str(v))):
+                refused.append((code, problem))
+                break
+    return refused
 
 
 def draft_answers(structure: Structure, raw: Mapping[str, Any]) -> dict[str, Any]:
     """The part of typed answers worth keeping as a draft: known questions shown by skip logic
-    (evaluated on the server), values bounded in size, invalid values kept as typed."""
+    (evaluated on the server), values bounded in size, invalid values kept as typed, except
+    text that breaks cxaudit.textinput's rules (see draft_refusals), which is left out."""
+    refused = {code for code, _ in draft_refusals(structure, raw)}
     kept: dict[str, Any] = {}
     for code in structure.questions:
         value = raw.get(code)
+        if code in refused:
+            continue
         if isinstance(value, list | tuple):
             value = [str(v)[:DRAFT_VALUE_MAX] for v in value[:DRAFT_LIST_MAX]]
         elif value is not None:
@@ -576,6 +601,16 @@ def attach_evidence(*, response: Response, question: Question, upload: Any) -> A
         raise DomainError("This question does not take a file.", field="question")
     if response.status != Response.Status.DRAFT:
         raise DomainError("This form was already submitted.")
+    if (
+        Evidence.objects.filter(response=response, question=question).count()
+        >= EVIDENCE_PER_QUESTION_MAX
+    ):
+        # Each upload is kept until the form is submitted; a bound keeps one draft from
+        # filling the disk with a loop of uploads.
+        raise EvidenceRejected(
+            f"This question already has {EVIDENCE_PER_QUESTION_MAX} uploaded files; "
+            "submit the form or start again to upload another."
+        )
     clean = clean_upload(
         upload,
         int(getattr(upload, "size", 0) or 0),

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, OrgViewMixin, get_for_org
+from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, ValidationFailed
 
 from ..questionnaire.models import Survey
@@ -154,10 +155,17 @@ class FormEngineMixin:
                 status=409,
                 headers=JSON_NO_STORE,
             )
+        # Text no input may hold (a NUL, a control character) is left out of the draft, as
+        # every import and form refuses it; the page names the questions.
+        refused = services.draft_refusals(structure, raw)
         return JsonResponse(
             {
                 "saved_at": saved.updated_at.isoformat(),
                 "saved_at_ms": int(saved.updated_at.timestamp() * 1000),
+                "refused": [
+                    {"question": code, "label": structure.questions[code].text, "reason": why}
+                    for code, why in refused
+                ],
             },
             headers=JSON_NO_STORE,
         )
@@ -247,8 +255,12 @@ class MemberDraftMixin(OrgViewMixin, FormEngineMixin):
     capability = Cap.VIEW_ORG
 
     def get_draft(self) -> Response:
+        # The respondent's own draft, and only while its location is within their scope (a
+        # manager whose limit no longer covers it answers it no more).
         mine = Response.objects.filter(respondent=self.request.user).select_related("survey")
-        response = get_for_org(mine, self.org, client_id=self.kwargs["client_id"])
+        response = location_scope(self.request).get(
+            mine, org_wide=True, client_id=self.kwargs["client_id"]
+        )
         if claimed_elsewhere(response):
             raise Http404("Not found.")
         return response
@@ -339,7 +351,8 @@ class PreviewView(OrgViewMixin, FormEngineMixin, View):
 
 
 class EvidenceFileView(OrgViewMixin, View):
-    """Serves one evidence file to its respondent or to staff; never as HTML."""
+    """Serves one evidence file to its respondent, or to staff who may see its response's
+    location (cxaudit.accounts.scope, as the drill-down that links it); never as HTML."""
 
     capability = Cap.VIEW_ORG
     http_method_names = ["get"]
@@ -348,8 +361,14 @@ class EvidenceFileView(OrgViewMixin, View):
         evidence = get_for_org(
             Evidence.objects.select_related("response"), self.org, key=kwargs["key"]
         )
-        own = evidence.response.respondent_id == request.user.pk
-        if not own and not self.org_ctx.can(Cap.VIEW_SURVEYS):
+        response = evidence.response
+        scope = location_scope(request)
+        own = response.respondent_id == request.user.pk
+        if own:
+            allowed = scope.allows(response.location_id, org_wide=True)
+        else:
+            allowed = self.org_ctx.can(Cap.VIEW_SURVEYS) and scope.allows(response.location_id)
+        if not allowed:
             raise Http404("Not found.")
         return serve_evidence(evidence)
 

@@ -4,11 +4,12 @@ from django import forms
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Wave
+from cxaudit.textinput import TextRulesMixin
 
 from ..questionnaire.models import Survey
 
 
-class LaunchRoundForm(forms.Form):
+class LaunchRoundForm(TextRulesMixin, forms.Form):
     survey = forms.ModelChoiceField(
         queryset=Survey.objects.none(),
         label="Self-assessment survey",

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Membership, Role, User
 from cxaudit.accounts.permissions import Cap
+from cxaudit.accounts.scope import LocationScope
 from cxaudit.errors import DomainError
 from cxaudit.journeys.models import Wave
 from cxaudit.messaging.services import NewMessage, queue_messages
@@ -147,12 +148,9 @@ def assessed_locations(membership: Membership) -> list[Location | None]:
     organisation as a whole (None). Members without the capability assess nothing."""
     if not membership.has(Cap.FILL_SELF_ASSESSMENT):
         return []
-    if membership.role == Role.CLIENT_MANAGER and membership.pk is not None:
-        limited = list(membership.locations.filter(is_active=True).order_by("name", "pk"))
-        if limited:
-            return limited
-        if membership.locations.exists():  # limited to inactive locations only
-            return []
+    scope = LocationScope.of(membership)
+    if scope.limited:  # each active location of the limit (none when all are inactive)
+        return list(scope.locations().filter(is_active=True).order_by("name", "pk"))
     return [None]
 
 

@@ -10,8 +10,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cxaudit.accounts.models import Location
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, apply_domain_error
 
 from ..responses.models import Response, Source
@@ -45,6 +46,7 @@ def round_list(request):
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_WAVES)
+@submit_once
 def round_launch(request):
     form = LaunchRoundForm(request.POST or None, organization=request.org)
     if request.method == "POST" and form.is_valid():
@@ -94,7 +96,7 @@ def start(request, pk: int):
     )
     location = None
     if request.POST.get("location"):
-        location = get_for_org(Location, request.org, pk=request.POST["location"])
+        location = location_scope(request).location(pk=request.POST["location"])
     try:
         response = services.start_self_assessment(round=round, user=request.user, location=location)
     except DomainError as exc:

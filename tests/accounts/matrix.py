@@ -17,7 +17,12 @@ ROWS: list[Row] = [
     Row("accounts:location_list", Cap.VIEW_LOCATIONS),
     Row("accounts:location_create", Cap.MANAGE_LOCATIONS),
     Row("accounts:location_import", Cap.MANAGE_LOCATIONS),
-    Row("accounts:location_edit", Cap.MANAGE_LOCATIONS, _location),
+    Row(
+        "accounts:location_edit",
+        Cap.MANAGE_LOCATIONS,
+        _location,
+        located=lambda org, location, user: {"pk": location.pk},
+    ),
     Row("accounts:member_list", Cap.MANAGE_MEMBERS),
     Row("accounts:member_add", Cap.MANAGE_MEMBERS),
     Row("accounts:member_edit", Cap.MANAGE_MEMBERS, _shopper_membership),

@@ -2,12 +2,14 @@
 
 from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap
+from cxaudit.journeys.models import Standard
 from tests.factories import make_standard
 from tests.matrix_row import Row
 
 
 def _touchpoint(org) -> dict:
-    return {"pk": make_standard(org, "MX1").touchpoint.pk}
+    standard = Standard.objects.filter(organization=org, code="MX1").first()
+    return {"pk": (standard or make_standard(org, "MX1")).touchpoint.pk}
 
 
 def _location(org) -> dict:
@@ -15,9 +17,23 @@ def _location(org) -> dict:
     return {"code": loc.code}
 
 
+def _filtered_by(org, location, user) -> dict:
+    return {"?": f"location={location.code}"}
+
+
+def _touchpoint_at(org, location, user) -> dict:
+    return {**_touchpoint(org), "?": f"location={location.code}"}
+
+
+def _report_card_at(org, location, user) -> dict:
+    return {"code": location.code}
+
+
 ROWS: list[Row] = [
-    Row("insights:heatmap", Cap.VIEW_INSIGHTS),
-    Row("insights:heatmap_touchpoint", Cap.VIEW_INSIGHTS, kwargs=_touchpoint),
-    Row("insights:league", Cap.VIEW_INSIGHTS),
-    Row("insights:report_card", Cap.VIEW_INSIGHTS, kwargs=_location),
+    Row("insights:heatmap", Cap.VIEW_INSIGHTS, located=_filtered_by),
+    Row(
+        "insights:heatmap_touchpoint", Cap.VIEW_INSIGHTS, kwargs=_touchpoint, located=_touchpoint_at
+    ),
+    Row("insights:league", Cap.VIEW_INSIGHTS, located=_filtered_by),
+    Row("insights:report_card", Cap.VIEW_INSIGHTS, kwargs=_location, located=_report_card_at),
 ]

@@ -317,3 +317,52 @@ def test_kpi_csv_with_a_hostile_cell(org, location, column, cell, extra_header, 
         return True
 
     in_savepoint(run)
+
+
+# --- management commands -----------------------------------------------------------------------
+
+COMMANDS = [
+    ("create_org", ["{v}", "Name"]),
+    ("create_org", ["fine-slug", "{v}"]),
+    ("gap_report", ["--org", "{v}"]),
+    ("gap_report", ["--org", "acme-rail", "--wave", "{v}"]),
+    ("gap_report", ["--org", "acme-rail", "--location", "{v}"]),
+    ("export_journey", ["--org", "{v}"]),
+    ("import_journey", ["{file}", "--org", "{v}"]),
+    ("import_survey", ["{file}", "--org", "{v}"]),
+    ("import_kpis", ["{file}", "--org", "{v}"]),
+    ("import_responses", ["{file}", "--org", "{v}", "--survey", "x"]),
+    ("import_responses", ["{file}", "--org", "acme-rail", "--survey", "{v}"]),
+    ("rescore", ["--survey", "1", "--wave", "{v}"]),
+]
+
+
+@pytest.mark.parametrize(("command", "argv"), COMMANDS)
+@pytest.mark.parametrize("value", ["a\x00b", "\udcff", "x\x1b[2Jy"])
+def test_a_command_refuses_a_hostile_argument_with_a_message(org, tmp_path, command, argv, value):
+    """Bytes that are not UTF-8 on the command line reach Python as lone surrogates ("\\udcff");
+    before, they answered with a UnicodeEncodeError traceback from the database."""
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "input.csv"
+    path.write_text("{}")
+    args = [a.format(v=value, file=path) for a in argv]
+    with pytest.raises(CommandError):
+        call_command(command, *args)
+
+
+def test_every_command_with_arguments_applies_the_text_rules():
+    from django.core.management import get_commands, load_command_class
+
+    from cxaudit.commands import TextRulesCommand
+
+    ours = {
+        name: app
+        for name, app in get_commands().items()
+        if app.startswith(("cxaudit", "surveys", "shoppers"))
+    }
+    assert "gap_report" in ours
+    for name, app in ours.items():
+        command = load_command_class(app, name)
+        if name != "seed_demo":  # takes no argument
+            assert isinstance(command, TextRulesCommand), name

@@ -87,3 +87,93 @@ def test_the_throttle_counts_in_windows():
 
     assert [hit("t", "k", limit=2, window=60) for _ in range(3)] == [True, True, False]
     assert hit("t", "other", limit=2, window=60) is True
+
+
+# --- the client address, normalised ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "counted"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        (" 203.0.113.9 ", "203.0.113.9"),
+        ("203.0.113.9:51234", "203.0.113.9"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("::FFFF:cb00:7109", "203.0.113.9"),
+        ("2001:db8::1", "2001:db8::"),
+        ("2001:DB8:0:0:ffff:ffff:ffff:ffff", "2001:db8::"),
+        ("2001:0db8:0000:0000:0000:0000:0000:0042", "2001:db8::"),
+        ("[2001:db8::7]:443", "2001:db8::"),
+        ("fe80::1%eth0", "fe80::"),
+        ("2001:db8:0:1::1", "2001:db8:0:1::"),  # another /64: another client
+    ],
+)
+def test_every_spelling_of_one_client_address_counts_as_one(written, counted):
+    from cxaudit.throttle import normalise_address
+
+    assert normalise_address(written) == counted
+
+
+def test_client_ip_is_normalised_behind_a_trusted_proxy(rf, settings):
+    from cxaudit.accounts.security import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    for hop in ("2001:db8::1", "2001:DB8::beef", "2001:db8:0:0:1:2:3:4"):
+        request = rf.get("/", HTTP_X_FORWARDED_FOR=f"198.51.100.1, {hop}", REMOTE_ADDR="10.0.0.1")
+        assert client_ip(request) == "2001:db8::"
+
+
+def test_login_lockout_counts_every_address_of_one_ipv6_client_together(program_admin, settings):
+    """Before: each of the 2^64 addresses of one IPv6 subscriber got fresh attempts."""
+    client = Client()
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "admin@acme.test", "wrong", REMOTE_ADDR=f"2001:db8::{i + 1:x}")
+    answer = login(client, "ADMIN@acme.test", PASSWORD, REMOTE_ADDR="2001:db8::ffff:1")
+    assert answer.status_code == 429
+    # Another subscriber (another /64) is not held back.
+    assert (
+        login(Client(), "admin@acme.test", PASSWORD, REMOTE_ADDR="2001:db8:1::1").status_code == 302
+    )
+
+
+def test_password_resets_per_address_count_every_spelling_of_it(
+    program_admin, manager, reviewer, settings, sent_tasks
+):
+    settings.CXAUDIT_RESET_PER_IP = 2
+    client = Client()
+    for user, address in (
+        (program_admin, "2001:db8::1"),
+        (manager, "2001:db8::2"),
+        (reviewer, "2001:DB8:0:0::3"),
+    ):
+        client.post(reverse("password_reset"), {"email": user.email}, REMOTE_ADDR=address)
+    assert Message.objects.filter(purpose="accounts.password_reset").count() == 2
+
+
+# --- one address trying many accounts -------------------------------------------------------
+
+
+def test_failed_log_ins_are_counted_per_address_across_accounts(program_admin, settings):
+    """Password spraying: one password tried on many accounts from one address never locks
+    any one account (django-axes counts account and address together); the address is
+    paused after CXAUDIT_LOGIN_FAILURES_PER_IP failures, whatever the accounts, and every
+    spelling of the address counts."""
+    settings.CXAUDIT_LOGIN_FAILURES_PER_IP = 6
+    client = Client()
+    for i in range(6):
+        address = "2001:db8::1" if i % 2 else "2001:DB8::2"
+        answer = login(client, f"user{i}@acme.test", "Summer2026!", REMOTE_ADDR=address)
+        assert answer.status_code == 200 and "correct email and password" in answer.content.decode()
+    answer = login(client, program_admin.email, PASSWORD, REMOTE_ADDR="2001:db8::3")
+    assert answer.status_code == 200 and "Too many failed log-ins" in answer.content.decode()
+    # Another address logs in as usual.
+    assert (
+        login(Client(), program_admin.email, PASSWORD, REMOTE_ADDR="198.51.100.4").status_code
+        == 302
+    )
+
+
+def test_a_successful_log_in_is_not_counted_as_a_failure(program_admin, settings):
+    settings.CXAUDIT_LOGIN_FAILURES_PER_IP = 2
+    for _ in range(3):
+        assert login(Client(), program_admin.email, PASSWORD).status_code == 302

@@ -56,16 +56,54 @@ def _own_evidence(org, user):
     return {"key": evidence.key}
 
 
+def _own_draft_at(org, location, user):
+    response = services.start_response(
+        survey=_survey(org), source="shopper", respondent=user, location=location
+    )
+    return {"client_id": response.client_id}
+
+
+def _own_submitted_at(org, location, user):
+    response = services.start_response(
+        survey=_survey(org), source="shopper", respondent=user, location=location
+    )
+    services.submit_form(response=response, raw_answers={"ok": "yes"})
+    return {"client_id": response.client_id}
+
+
+def _evidence_at(org, location, user):
+    """Evidence of someone else's response at `location`: what staff open from a drill-down."""
+    response = services.start_response(survey=_survey(org), source="shopper", location=location)
+    evidence = Evidence(
+        organization=org,
+        response=response,
+        question=Question.objects.get(survey=response.survey, code="photo"),
+        content_type="application/pdf",
+        size=9,
+        original_name="receipt.pdf",
+    )
+    evidence.file.save("x.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return {"key": evidence.key}
+
+
 def _survey_pk(org):
     return {"pk": _survey(org).pk}
 
 
 ROWS: list[Row] = [
-    Row("surveys:respond", Cap.VIEW_ORG, _own_draft, per_user=True),
-    Row("surveys:autosave", Cap.VIEW_ORG, _own_draft, "post", per_user=True),
-    Row("surveys:submit", Cap.VIEW_ORG, _own_draft, "post", per_user=True),
-    Row("surveys:upload", Cap.VIEW_ORG, _own_draft, "post", per_user=True, allowed=(400,)),
-    Row("surveys:receipt", Cap.VIEW_ORG, _own_submitted, per_user=True),
-    Row("surveys:evidence_file", Cap.VIEW_ORG, _own_evidence, per_user=True),
+    Row("surveys:respond", Cap.VIEW_ORG, _own_draft, per_user=True, located=_own_draft_at),
+    Row("surveys:autosave", Cap.VIEW_ORG, _own_draft, "post", per_user=True, located=_own_draft_at),
+    Row("surveys:submit", Cap.VIEW_ORG, _own_draft, "post", per_user=True, located=_own_draft_at),
+    Row(
+        "surveys:upload",
+        Cap.VIEW_ORG,
+        _own_draft,
+        "post",
+        per_user=True,
+        allowed=(400,),
+        located=_own_draft_at,
+    ),
+    Row("surveys:receipt", Cap.VIEW_ORG, _own_submitted, per_user=True, located=_own_submitted_at),
+    Row("surveys:evidence_file", Cap.VIEW_ORG, _own_evidence, per_user=True, located=_evidence_at),
     Row("surveys:preview", Cap.VIEW_SURVEYS, _survey_pk),
 ]

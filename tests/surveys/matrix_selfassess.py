@@ -25,10 +25,14 @@ def _round_pk(org):
     return {"pk": open_round(org).pk}
 
 
+def _start_at(org, location, user):
+    return {"pk": open_round(org).pk, "data": {"location": location.pk}}
+
+
 ROWS: list[Row] = [
     Row("surveys:selfassess_rounds", Cap.MANAGE_WAVES),
     Row("surveys:selfassess_launch", Cap.MANAGE_WAVES),
     Row("surveys:selfassess_close", Cap.MANAGE_WAVES, _round_pk, "post"),
     Row("surveys:selfassess_mine", Cap.FILL_SELF_ASSESSMENT),
-    Row("surveys:selfassess_start", Cap.FILL_SELF_ASSESSMENT, _round_pk, "post"),
+    Row("surveys:selfassess_start", Cap.FILL_SELF_ASSESSMENT, _round_pk, "post", located=_start_at),
 ]

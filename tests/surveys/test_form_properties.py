@@ -117,8 +117,9 @@ valid = st.fixed_dictionaries(
         "q-short": st.text(
             st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=255
         ).filter(lambda s: s.strip()),
+        # Line breaks and tabs, but no other control character (cxaudit.textinput's rules).
         "q-long": st.text(
-            st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r"),
+            st.characters(blacklist_categories=["Cs", "Cc"], whitelist_characters="\n\t"),
             min_size=1,
             max_size=2000,
         ).filter(lambda s: s.strip()),

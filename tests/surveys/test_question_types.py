@@ -549,8 +549,12 @@ def specs_with_answers(draw: st.DrawFn) -> tuple[QuestionSpec, CleanValue]:
         T.NUMBER: st.floats(-1e6, 1e6),
         T.DURATION: st.floats(0, 1e6),
         T.DATETIME: st.datetimes().map(datetime.isoformat),
-        T.SHORT_TEXT: st.text(st.characters(exclude_characters="\x00"), max_size=255),
-        T.LONG_TEXT: st.text(st.characters(exclude_characters="\x00"), max_size=300),
+        # Text as cxaudit.textinput takes it: no control character but tab and line breaks.
+        T.SHORT_TEXT: st.text(st.characters(exclude_categories=["Cc", "Cs"]), max_size=255),
+        T.LONG_TEXT: st.text(
+            st.characters(exclude_categories=["Cc", "Cs"], include_characters="\n\t"),
+            max_size=300,
+        ),
         T.FILE: st.from_regex(r"[a-z0-9_]{1,20}\.jpg", fullmatch=True),
     }
     raw = draw(st.just("NA") | raws[qtype] if spec.allow_na else raws[qtype])

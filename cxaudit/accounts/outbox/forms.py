@@ -2,9 +2,10 @@ from django import forms
 
 from cxaudit.messaging import registry
 from cxaudit.messaging.models import State
+from cxaudit.textinput import TextRulesMixin
 
 
-class OutboxFilterForm(forms.Form):
+class OutboxFilterForm(TextRulesMixin, forms.Form):
     """The outbox list's filters (GET); every field optional."""
 
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *State.choices])

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cxaudit.accounts.capabilities import Cap
 from cxaudit.accounts.models import Membership, Organization, User
 from cxaudit.journeys.models import Stage, Standard, Touchpoint, Wave
+from cxaudit.textinput import TextRulesMixin
 
 from ..gaps import GAPS
 from ..vocabulary import GAP_LABELS
@@ -34,7 +35,7 @@ def _role_can(role: str) -> bool:
     return role_has(role, Cap.VIEW_INSIGHTS)
 
 
-class ActionForm(forms.Form):
+class ActionForm(TextRulesMixin, forms.Form):
     """An action item. `gap_fields` is False when editing (the gap of an item never changes)."""
 
     wave = forms.ModelChoiceField(queryset=Wave.objects.none(), label="Found in wave")
@@ -101,7 +102,7 @@ class ActionForm(forms.Form):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(TextRulesMixin, forms.Form):
     to = forms.ChoiceField(
         choices=[
             (s, Status(s).label)
@@ -111,7 +112,7 @@ class StatusForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000)
 
 
-class CommentForm(forms.Form):
+class CommentForm(TextRulesMixin, forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Comment"
     )
@@ -122,7 +123,7 @@ class StageChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class ActionFilterForm(forms.Form):
+class ActionFilterForm(TextRulesMixin, forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), ("active", "Not finished"), *Status.choices]
     )

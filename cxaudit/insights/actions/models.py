@@ -67,12 +67,12 @@ class ActionItemQuerySet(OrgQuerySet):
 
     def visible_to(self, membership) -> ActionItemQuerySet:
         """What a member may see: every item, or for a manager limited to some locations the
-        items of those locations and the organisation-wide ones."""
-        if membership is not None and membership.role == "client_manager" and membership.pk:
-            limited = list(membership.locations.values_list("pk", flat=True))
-            if limited:
-                return self.filter(Q(location__isnull=True) | Q(location_id__in=limited))
-        return self
+        items of those locations and the organisation-wide ones (cxaudit.accounts.scope)."""
+        from cxaudit.accounts.scope import LocationScope
+
+        if membership is None:
+            return self
+        return LocationScope.of(membership).filter(self, org_wide=True)
 
 
 class ActionItem(models.Model):

@@ -17,6 +17,7 @@ from cxaudit.accounts.models import Location, Membership, Organization, User
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Standard, Touchpoint, Wave
 from cxaudit.messaging.services import queue_message
+from cxaudit.textinput import text_problem
 
 from ..gaps import GAPS, analyse_gaps
 from ..gaps.analysis import GapAnalysis
@@ -90,8 +91,8 @@ def _check_text(title: str, description: str) -> None:
     if len(description) > TEXT_MAX:
         errors.append(("description", f"at most {TEXT_MAX} characters"))
     for name, value in (("title", title), ("description", description)):
-        if "\x00" in value:
-            errors.append((name, "contains a NUL character"))
+        if problem := text_problem(value):
+            errors.append((name, problem))
     if errors:
         raise ValidationFailed("The action is not valid.", errors)
 
@@ -228,8 +229,10 @@ def add_comment(*, item: ActionItem, author: User | None, text: str) -> ActionCo
     text = text.strip()
     if not text:
         raise DomainError("Write something first.", field="text")
-    if len(text) > TEXT_MAX or "\x00" in text:
-        raise DomainError(f"At most {TEXT_MAX} characters, and no NUL.", field="text")
+    if len(text) > TEXT_MAX:
+        raise DomainError(f"At most {TEXT_MAX} characters.", field="text")
+    if problem := text_problem(text):
+        raise DomainError(f"The comment {problem}.", field="text")
     comment = ActionComment.objects.create(item=item, author=author, text=text)
     _event(item, author, "comment")
     return comment

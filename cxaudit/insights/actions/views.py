@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cxaudit.accounts.once import submit_once
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.errors import DomainError, ValidationFailed, apply_domain_error
 from cxaudit.exports import csv_response, xlsx_response
 from cxaudit.journeys.models import Standard, Touchpoint, Wave
@@ -25,14 +27,16 @@ from .models import ACTIVE, ActionItem, Priority, RootCause, Status
 
 
 def _visible_locations(request):
-    return request.org_ctx.membership.visible_locations()
+    return location_scope(request).locations()
 
 
 def _items(request):
-    return (
-        ActionItem.objects.for_org(request.org)
-        .visible_to(request.org_ctx.membership)
-        .select_related("standard", "touchpoint", "location", "wave", "owner")
+    """Items of the organisation the member may see: at a visible location, or org-wide."""
+    return location_scope(request).filter(
+        ActionItem.objects.for_org(request.org).select_related(
+            "standard", "touchpoint", "location", "wave", "owner"
+        ),
+        org_wide=True,
     )
 
 
@@ -143,6 +147,7 @@ def _prefill(request) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @org_view(Cap.MANAGE_ACTIONS)
+@submit_once
 def action_create(request):
     locations = _visible_locations(request)
     form = ActionForm(
@@ -239,6 +244,7 @@ def action_detail(request, pk: int):
 
 @require_POST
 @org_view(Cap.MANAGE_ACTIONS)
+@submit_once
 def action_status(request, pk: int):
     item = _item(request, pk)
     form = StatusForm(request.POST)
@@ -261,6 +267,7 @@ def action_status(request, pk: int):
 
 @require_POST
 @org_view(Cap.MANAGE_ACTIONS)
+@submit_once
 def action_comment(request, pk: int):
     item = _item(request, pk)
     form = CommentForm(request.POST)
@@ -349,7 +356,7 @@ def action_export(request, fmt: str):
 @org_view(Cap.VIEW_INSIGHTS)
 def action_summary(request, location_pk: int):
     """A printable one-page summary of one location's action plan."""
-    location = get_for_org(_visible_locations(request), request.org, pk=location_pk)
+    location = location_scope(request).location(pk=location_pk)
     items = list(_items(request).filter(location=location).exclude(status=Status.CANCELLED))
     counts = dict(
         ActionItem.objects.filter(pk__in=[i.pk for i in items])

@@ -4,6 +4,7 @@ from django import forms
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
+from cxaudit.textinput import TextRulesMixin
 from cxaudit.uploads import check_upload
 
 from .models import Kpi
@@ -14,7 +15,7 @@ class StandardChoices(forms.ModelMultipleChoiceField):
         return f"{obj.code} — {obj.name}"
 
 
-class KpiForm(forms.ModelForm):
+class KpiForm(TextRulesMixin, forms.ModelForm):
     standards = StandardChoices(
         queryset=Standard.objects.none(),
         required=False,
@@ -42,7 +43,7 @@ class KpiForm(forms.ModelForm):
         return code
 
 
-class KpiImportForm(forms.Form):
+class KpiImportForm(TextRulesMixin, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="CSV with the columns kpi, location, wave, value (UTF-8). At most 5 MB.",

@@ -22,7 +22,6 @@ from .models import Kpi, KpiValue
 
 COLUMNS = ("kpi", "location", "wave", "value")
 MAX_ROWS = 100_000
-MAX_LISTED = 200
 LIMIT = Decimal("1e12")
 
 
@@ -53,11 +52,15 @@ def _number(text: str) -> Decimal:
 def import_kpi_values(*, organization: Organization, data: bytes) -> ImportReport:
     """Create or update KPI values from CSV (columns kpi, location, wave, value): every row is
     checked first and nothing is written unless all are valid."""
-    problems = Problems(limit=MAX_LISTED)
+    problems = Problems()
     error = problems.add
     text = csv_decode(data, problems)
     if text is None:
-        raise ValidationFailed("The file cannot be read (it must be UTF-8 text).", problems.listed)
+        raise ValidationFailed(
+            "The file cannot be read (it must be UTF-8 text).",
+            problems.listed,
+            total=problems.total,
+        )
     try:
         rows = records(text, delimiter_of(text))
         header_line, header = next(rows, (1, []))
@@ -73,7 +76,9 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
     )
     if problems:
         raise ValidationFailed(
-            f"{problems.total} problem(s) in the header; nothing was imported.", problems.listed
+            f"{problems.total} problem(s) in the header; nothing was imported.",
+            problems.listed,
+            total=problems.total,
         )
     index = {name: names.index(name) for name in COLUMNS}
     kpis = {k.code.lower(): k for k in Kpi.objects.for_org(organization)}
@@ -126,7 +131,7 @@ def import_kpi_values(*, organization: Organization, data: bytes) -> ImportRepor
     if not wanted and not problems:
         error("file", "no data rows below the header")
     if problems:
-        raise ValidationFailed(problems.summary(), problems.listed)
+        raise ValidationFailed(problems.summary(), problems.listed, total=problems.total)
     existing = {
         (v.kpi_id, v.location_id, v.wave_id): v
         for v in KpiValue.objects.for_org(organization).filter(kpi__in=[k for k, *_ in wanted])

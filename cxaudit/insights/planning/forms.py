@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 
 from cxaudit.journeys.models import Wave
+from cxaudit.textinput import TextRulesMixin
 
 
-class PlannerForm(forms.Form):
+class PlannerForm(TextRulesMixin, forms.Form):
     wave = forms.ModelChoiceField(
         queryset=Wave.objects.none(), label="From the figures of", empty_label=None
     )

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, org_view
+from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Wave
 
 from ..gaps import analyse_gaps
@@ -101,14 +102,11 @@ def plan(analysis, *, margin: float, confidence: float, response_rate: float, fl
 @org_view(Cap.VIEW_INSIGHTS)
 def wave_planner(request):
     org = request.org
-    membership = request.org_ctx.membership
-    locations = membership.visible_locations()
+    scope = location_scope(request)
+    locations = scope.locations()
     rate = last_response_rate(org)
-    limited = (
-        membership.pk and membership.role == "client_manager" and membership.locations.exists()
-    )
     initial = {
-        "wave": _default_wave(org, list(locations) if limited else None),
+        "wave": _default_wave(org, list(locations) if scope.limited else None),
         "margin": 5,
         "confidence": "0.95",
         "response_rate": rate if rate is not None else DEFAULT_RESPONSE_RATE,
@@ -134,7 +132,7 @@ def wave_planner(request):
             organization=org,
             wave=values["wave"],
             location=values["location"],
-            only_locations=locations if limited else None,
+            only_locations=scope.only_locations,
         )
         context.update(
             values=values,

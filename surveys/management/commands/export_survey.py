@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from cxaudit.commands import TextRulesCommand
 from surveys.models import Survey
 from surveys.questionnaire.definition import export_json
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = "Write a survey version's definition JSON (docs/formats.md) to standard output."
 
     def add_arguments(self, parser):

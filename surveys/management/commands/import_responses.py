@@ -1,9 +1,10 @@
 from pathlib import Path
 
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.errors import DomainError
 from surveys.imports import services as imports
 from surveys.models import ResponseImport
@@ -16,7 +17,7 @@ def format_error(error: dict) -> str:
     return f"{', '.join(where)}: {error['reason']}"
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = (
         "Import a responses CSV into the published version of a survey, in this process "
         "(docs/formats.md, 'Responses CSV'). All or nothing: a file with any bad row is "
@@ -51,9 +52,14 @@ class Command(BaseCommand):
         if result.status != ResponseImport.Status.SUCCEEDED:
             for error in result.errors:
                 self.stderr.write(format_error(error))
+            more = (
+                f"; the first {len(result.errors)} are listed above"
+                if result.unlisted_count
+                else ", listed above"
+            )
             raise CommandError(
                 f"Import #{result.pk} rejected: nothing was imported "
-                f"({len(result.errors)} problem(s) listed above)."
+                f"({result.problem_count} problem(s){more})."
             )
         self.stdout.write(
             f"Imported {result.imported_count} responses into {result.survey} "

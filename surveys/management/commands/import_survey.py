@@ -1,14 +1,15 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.errors import DomainError, ValidationFailed
 from surveys.questionnaire.definition import import_definition
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = (
         "Import a survey definition JSON file (docs/formats.md) into an organisation as a draft; "
         "an existing code gets its next version. Prints the new survey's id. Use - for stdin."
@@ -29,8 +30,8 @@ class Command(BaseCommand):
         try:
             survey = import_definition(organization=organization, data=raw)
         except ValidationFailed as exc:
-            for path, reason in exc.errors:
-                self.stderr.write(f"{path}: {reason}")
+            for line in exc.lines():
+                self.stderr.write(line)
             raise CommandError(exc.message) from exc
         except DomainError as exc:
             raise CommandError(exc.message) from exc

@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from cxaudit.commands import TextRulesCommand
 from cxaudit.journeys.models import Wave
 from surveys.models import Survey
 from surveys.responses import rescoring
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = "Re-score the stored responses of a survey version: rescore --survey ID [--wave NAME]."
 
     def add_arguments(self, parser):

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from cxaudit.accounts.models import Organization
 from cxaudit.journeys.models import Standard
+from cxaudit.textinput import text_problem
 
 from ...question_types import (
     COMPARATORS,
@@ -126,8 +127,8 @@ class Checker:
         limit = LIMITS.get(key)
         if limit is not None and len(value) > limit:
             self.add(where, f"too long ({len(value)} characters; the limit is {limit})")
-        if "\x00" in value:
-            self.add(where, "contains a NUL character")
+        if problem := text_problem(value):
+            self.add(where, problem)
         return value
 
     def flag(self, data: Mapping[str, Any], key: str, path: str, default: bool = False) -> bool:

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts import services
+from cxaudit.commands import TextRulesCommand
 from cxaudit.errors import DomainError
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = 'Create an empty organisation: create_org SLUG "NAME".'
 
     def add_arguments(self, parser):

@@ -1,15 +1,16 @@
 import io
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Location, Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.insights.gaps import analyse_gaps
 from cxaudit.insights.gaps.report import report_dict, write_gap_csv
 from cxaudit.journeys.models import Wave
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = (
         "Print the gap report of an organisation as JSON or CSV (docs/formats.md): "
         "gap_report --org SLUG [--wave NAME] [--location CODE] --format json|csv"

@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.errors import ValidationFailed
 from cxaudit.insights.kpis.services import import_kpi_values
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = "Import KPI values (CSV: kpi, location, wave, value); all or nothing, bad lines listed."
 
     def add_arguments(self, parser):
@@ -25,6 +26,6 @@ class Command(BaseCommand):
         try:
             report = import_kpi_values(organization=organization, data=data)
         except ValidationFailed as exc:
-            lines = "\n".join(f"  {where}: {reason}" for where, reason in exc.errors)
+            lines = "\n".join(f"  {line}" for line in exc.lines())
             raise CommandError(f"{exc.message}\n{lines}") from exc
         self.stdout.write(f"Imported: {report.created} new, {report.updated} changed.")

@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.journeys import definition
 from cxaudit.journeys.models import Journey
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = (
         "Write journey definition JSON (docs/formats.md) to standard output: one journey with "
         "--journey, otherwise every journey of the organisation."

@@ -1,14 +1,15 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from cxaudit.accounts.models import Organization
+from cxaudit.commands import TextRulesCommand
 from cxaudit.errors import ValidationFailed
 from cxaudit.journeys import definition
 
 
-class Command(BaseCommand):
+class Command(TextRulesCommand):
     help = (
         "Import a journey definition JSON file (docs/formats.md) into an organisation. "
         "All or nothing: a file with any problem changes nothing."
@@ -35,8 +36,8 @@ class Command(BaseCommand):
         try:
             journeys = definition.import_journeys(organization=org, data=data)
         except ValidationFailed as exc:
-            for where, why in exc.errors:
-                self.stderr.write(f"{where}: {why}")
+            for line in exc.lines():
+                self.stderr.write(line)
             raise CommandError(exc.message) from exc
         for journey in journeys:
             self.stdout.write(self.style.SUCCESS(f"Imported journey {journey.pk}: {journey.name}"))

@@ -42,9 +42,9 @@ def test_launching_tells_each_member_asked_once_per_round(
         round_ = selfassess.launch_round(
             survey=self_survey, wave=wave, actor=roles.users["program_admin"]
         )
-    # Program admins and client managers self-assess; reviewers, shoppers and the other
-    # organisation's admin are not asked.
-    assert told() == ["admin@acme.test", "manager@acme.test"]
+    # Program admins and client managers (also one limited to a location) self-assess;
+    # reviewers, shoppers and the other organisation's admin are not asked.
+    assert told() == ["admin@acme.test", "limited@acme.test", "manager@acme.test"]
     assert [t.name for t in sent_tasks] == ["messaging.dispatch"]  # one wake-up, not one each
     message = Message.objects.get(to_email="manager@acme.test")
     assert message.key == emails.message_key(round_.pk, roles.users["manager"].pk)
@@ -54,7 +54,7 @@ def test_launching_tells_each_member_asked_once_per_round(
     newcomer = User.objects.create_user(email="new@acme.test", password="x" * 12)
     Membership.objects.create(user=newcomer, organization=org, role=Role.CLIENT_MANAGER)
     selfassess.launch_round(survey=self_survey, wave=wave, actor=None)
-    assert told() == ["admin@acme.test", "manager@acme.test", "new@acme.test"]
+    assert told() == ["admin@acme.test", "limited@acme.test", "manager@acme.test", "new@acme.test"]
 
     # A manager limited to inactive locations only has nothing to assess: not told.
     idle = User.objects.create_user(email="idle@acme.test", password="x" * 12)

@@ -78,6 +78,10 @@ class FormEngineMixin:
         """Extra context for the layout around the form (e.g. the shop being reported)."""
         return {}
 
+    def engine_messages(self) -> dict[str, str]:
+        """Words for survey-form.js in the page's language (it falls back to English)."""
+        return {}
+
     # -- shared behaviour -------------------------------------------------------------------
 
     def evidence_by_key(self, response: Response | None) -> dict[str, Evidence]:
@@ -126,6 +130,7 @@ class FormEngineMixin:
                 else 0,
                 "urls": self.endpoint_urls(response) if response is not None else {},
                 "maxUploadBytes": max_bytes(),
+                "messages": self.engine_messages(),
             },
             "max_upload": max_bytes(),
             "org": getattr(self, "org", None),

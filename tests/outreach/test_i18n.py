@@ -17,8 +17,8 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 from surveys.cleaning import clean_answer
-from surveys.question_types import AnswerError, Option, QuestionSpec
 from surveys.outreach import i18n
+from surveys.question_types import AnswerError, Option, QuestionSpec
 from surveys.responses.services import clean_submission
 from tests.conftest import ROOT
 
@@ -122,8 +122,8 @@ def test_every_answer_error_reaches_a_french_customer_in_french(spec, values):
 
 
 def test_required_and_range_messages_in_french(org):
-    from tests.outreach.helpers import customer_survey
     from surveys.questionnaire.structure import load_structure
+    from tests.outreach.helpers import customer_survey
 
     structure = load_structure(customer_survey(org))
     from cxaudit.errors import ValidationFailed

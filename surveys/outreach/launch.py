@@ -26,7 +26,7 @@ from cxaudit.enqueue import send_now
 from cxaudit.messaging.models import Message, State
 from cxaudit.messaging.services import NewMessage, queue_messages
 
-from . import emails
+from . import emails, personalise
 from .models import Campaign, Contact, Invitation
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,9 @@ def _write_batch(campaign: Campaign, token: uuid.UUID, report: WriteReport) -> b
             purpose=emails.INVITATION,
             key=f"invitation:{inv.pk}:invite",
             to_email=r["email"],
-            to_name=" ".join(p for p in (r["first_name"], r["last_name"]) if p),
+            to_name=personalise.clean_value(
+                " ".join(p for p in (r["first_name"], r["last_name"]) if p)
+            ),
             organization_id=campaign.organization_id,
             from_email=sender,
             context={"invitation_id": inv.pk},
@@ -251,7 +253,7 @@ def queue_due_reminders(*, now: datetime | None = None, limit: int = 5000) -> in
                         purpose=emails.REMINDER,
                         key=f"invitation:{inv.pk}:reminder:{number}",
                         to_email=contact.email,
-                        to_name=contact.full_name,
+                        to_name=personalise.clean_value(contact.full_name),
                         organization_id=inv.organization_id,
                         from_email=emails.from_address(campaign.sender_name),
                         context={"invitation_id": inv.pk, "reminder": number},

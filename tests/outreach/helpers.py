@@ -19,6 +19,9 @@ QUESTIONS = [
 
 
 def customer_survey(org, code: str = "cust", questions=None) -> Survey:
+    existing = Survey.objects.filter(organization=org, code=code).first()
+    if existing is not None:
+        return existing
     return make_survey(
         org,
         [{"title": "Your visit", "questions": questions or QUESTIONS}],
@@ -66,3 +69,18 @@ LINK = re.compile(r"https?://[^\s\"<>]+/i/([A-Za-z0-9_-]+)/")
 
 def token_in(text: str) -> str:
     return LINK.search(text).group(1)
+
+
+def answer(invitation, raw=None):
+    """Answer an invitation as the public page does: draft, submit, completed, one transaction."""
+    from django.db import transaction
+
+    from surveys.models import Invitation
+    from surveys.responses.services import submit_form
+
+    response = services.open_invitation(invitation=invitation)
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        response = submit_form(response=response, raw_answers=raw or {"sat": "5"})
+        services.complete_invitation(invitation=locked, response=response)
+    return response

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import TruncDate
 
 from cxaudit.messaging.models import State
@@ -78,13 +78,16 @@ def campaign_progress(
     if location_ids is not None:
         invitations = invitations.filter(location_id__in=list(location_ids))
     progress = Progress()
-    rows = invitations.values("status", "message__state", "contact_id__isnull").annotate(
-        n=Count("pk")
+    rows = (
+        invitations.annotate(anonymous=ExpressionWrapper(Q(contact__isnull=True), BooleanField()))
+        .values("status", "message__state", "anonymous")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     for row in rows:
         n, status, state = row["n"], row["status"], row["message__state"]
         progress.invitations += n
-        if row["contact_id__isnull"]:
+        if row["anonymous"]:
             progress.anonymous += n
             if status == Invitation.Status.COMPLETED:
                 progress.anonymous_completed += n
@@ -127,6 +130,7 @@ def campaign_progress(
         .annotate(day=TruncDate("message__sent_at"))
         .values("day")
         .annotate(n=Count("pk"))
+        .order_by()
         .values_list("day", "n")
     )
     done_by_day = dict(
@@ -134,6 +138,7 @@ def campaign_progress(
         .annotate(day=TruncDate("completed_at"))
         .values("day")
         .annotate(n=Count("pk"))
+        .order_by()
         .values_list("day", "n")
     )
     days: list[date] = sorted({d for d in (*sent_by_day, *done_by_day) if d is not None})[-60:]

@@ -48,7 +48,7 @@ def link(sent, i: int = 0) -> str:
 
 
 def test_each_email_carries_its_own_link_and_only_hashes_are_stored(sent):
-    c, people, by_to = sent
+    _, people, by_to = sent
     tokens = {token_in(m.body) for m in by_to.values()}
     assert len(tokens) == 3 and all(len(t) >= 43 for t in tokens)  # 256 bits, url-safe
     stored = set(InvitationLink.objects.values_list("token_hash", flat=True))
@@ -67,7 +67,7 @@ def test_each_email_carries_its_own_link_and_only_hashes_are_stored(sent):
 
 
 def test_the_token_is_exchanged_for_the_session_and_leaves_the_address(sent, client):
-    c, people, _ = sent
+    _, people, _ = sent
     r = client.get(link(sent))
     inv = Invitation.objects.get(contact=people[0])
     assert r.status_code == 302 and r["Location"] == f"/r/{inv.key}/"
@@ -84,7 +84,7 @@ def test_the_token_is_exchanged_for_the_session_and_leaves_the_address(sent, cli
 
 
 def test_save_and_resume_through_the_same_link(sent, client):
-    c, people, _ = sent
+    _, people, _ = sent
     client.get(link(sent))
     inv = Invitation.objects.get(contact=people[0])
     saved = client.post(f"/r/{inv.key}/autosave/", {"q-sat": "2"})
@@ -111,7 +111,7 @@ def test_the_page_follows_the_contacts_language_and_the_survey_text_stays(sent, 
 
 
 def test_a_submission_completes_the_invitation_and_the_link_then_says_so(sent, client):
-    c, people, _ = sent
+    _, people, _ = sent
     r = client.get(link(sent))
     done = client.post(r["Location"] + "submit/", {"q-sat": "4"})
     assert done.status_code == 302 and done["Location"].endswith("/thanks/")
@@ -144,7 +144,9 @@ def test_two_concurrent_submits_on_one_link_make_one_response(org, program_admin
         results.append(cl.post(url + "submit/", {"q-sat": "5", "q-nps": "10"}).status_code)
         connection.close()
 
-    threads = [threading.Thread(target=submit, args=(cl, p)) for cl, p in zip(clients, pages)]
+    threads = [
+        threading.Thread(target=submit, args=(cl, p)) for cl, p in zip(clients, pages, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -171,7 +173,7 @@ def test_an_expired_link_says_so_to_its_holder(sent, client):
 
 def _unusable_links(sent):
     """An unknown token, an expired invitation's, an answered one's."""
-    c, people, _ = sent
+    _, people, _ = sent
     answered = link(sent, 2)
     answer(Invitation.objects.get(contact=people[2]))
     expired = link(sent, 1)

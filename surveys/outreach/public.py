@@ -14,7 +14,10 @@
 - `/u/<signed value>/` unsubscribes: a GET shows a button (link scanners never unsubscribe
   anyone), a POST — the button, or a mail client's RFC 8058 one-click — takes effect at once.
 
-Every page sends `Referrer-Policy: no-referrer`, `Cache-Control: no-store` and noindex.
+Every page sends `Cache-Control: no-store` and noindex, and `Referrer-Policy: no-referrer` where
+its address carries a secret (the token link, the unsubscribe link) or answers for one (the link
+pages). The form pages at `/r/<key>/` carry none and keep the site's `same-origin`: under
+`no-referrer` browsers send `Origin: null` with every POST, which Django's CSRF check refuses.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ SESSION_ANONYMOUS = "outreach.anonymous"  # {campaign id: invitation id}
 SESSION_KEEP = 20  # invitations remembered per session (the newest)
 
 
-def _public(response):
-    response["Referrer-Policy"] = "no-referrer"
+def _public(response, *, referrer: str = "no-referrer"):
+    response["Referrer-Policy"] = referrer
     response["X-Robots-Tag"] = "noindex, nofollow"
     add_never_cache_headers(response)
     return response
@@ -140,7 +143,9 @@ class InvitationDraftMixin(FormEngineMixin):
             self.org = invitation.campaign.organization
             response = super().dispatch(request, *args, **kwargs)
         response["Content-Language"] = i18n.language_of(invitation.language)
-        return _public(response)
+        # No secret is in these addresses, and the form posts to itself: with no-referrer
+        # browsers send "Origin: null" on every POST, which the CSRF check must refuse.
+        return _public(response, referrer="same-origin")
 
     def get_draft(self) -> Response:
         if self.invitation.response is not None:

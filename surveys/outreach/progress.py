@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import TruncDate
@@ -42,6 +42,7 @@ class Progress:
     expired: int = 0
     by_location: list[dict] = field(default_factory=list)
     by_day: list[dict] = field(default_factory=list)
+    period: str = "day"  # or "week" for a campaign spread over more than a month
 
     @property
     def response_rate(self) -> float | None:
@@ -66,6 +67,7 @@ class Progress:
             "response_rate": self.response_rate,
             "by_location": self.by_location,
             "by_day": [{**d, "day": d["day"].isoformat()} for d in self.by_day],
+            "period": self.period,
         }
 
 
@@ -141,8 +143,15 @@ def campaign_progress(
         .order_by()
         .values_list("day", "n")
     )
-    days: list[date] = sorted({d for d in (*sent_by_day, *done_by_day) if d is not None})[-60:]
-    progress.by_day = [
-        {"day": d, "sent": sent_by_day.get(d, 0), "completed": done_by_day.get(d, 0)} for d in days
-    ]
+    days: list[date] = sorted({d for d in (*sent_by_day, *done_by_day) if d is not None})
+    # A long campaign is shown by week (starting Monday), so the table stays short.
+    weekly = bool(days) and (days[-1] - days[0]).days > 31
+    progress.period = "week" if weekly else "day"
+    buckets: dict[date, dict] = {}
+    for d in days:
+        key = d - timedelta(days=d.weekday()) if weekly else d
+        row = buckets.setdefault(key, {"day": key, "sent": 0, "completed": 0})
+        row["sent"] += sent_by_day.get(d, 0)
+        row["completed"] += done_by_day.get(d, 0)
+    progress.by_day = list(buckets.values())[-60:]
     return progress

@@ -221,3 +221,26 @@ def test_every_public_url_is_listed_here():
         "outreach_receipt",
         "outreach_evidence",
     }
+
+
+def test_a_long_campaign_is_shown_by_week(org, program_admin, admin_client_org):
+    from surveys.outreach.progress import campaign_progress
+
+    people = contacts(org, 3)
+    c = campaign(org, actor=program_admin)
+    services.launch_campaign(campaign=c, actor=program_admin)
+    launch.write_invitations(campaign_id=c.pk)
+    outbox.deliver_due()
+    start = timezone.make_aware(timezone.datetime(2026, 7, 1, 9))  # a Wednesday
+    Message.objects.update(sent_at=start)
+    for person, days in zip(people, (1, 5, 40), strict=True):
+        inv = Invitation.objects.get(contact=person)
+        answer(inv)
+        Invitation.objects.filter(pk=inv.pk).update(completed_at=start + timedelta(days=days))
+    progress = campaign_progress(c)
+    assert progress.period == "week"
+    assert [(r["day"].isoformat(), r["sent"], r["completed"]) for r in progress.by_day] == [
+        ("2026-06-29", 3, 1),
+        ("2026-07-06", 0, 1),
+        ("2026-08-10", 0, 1),
+    ]

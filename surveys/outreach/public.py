@@ -123,7 +123,10 @@ class InvitationDraftMixin(FormEngineMixin):
         held = request.session.get(SESSION_INVITATIONS, [])
         invitation = (
             Invitation.objects.select_related(
-                "campaign__survey", "campaign__wave", "campaign__organization", "response"
+                "campaign__survey",
+                "campaign__wave",
+                "campaign__organization",
+                "response__survey",
             )
             .filter(key=kwargs["key"], pk__in=held)
             .first()

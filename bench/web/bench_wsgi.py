@@ -5,6 +5,6 @@ import os
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"  # not the caller's
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()

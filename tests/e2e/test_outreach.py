@@ -57,7 +57,8 @@ def serious_violations(page) -> list[str]:
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
             .filter(v => v.impact === "serious" || v.impact === "critical")
-            .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(" ")).join(", ")}`)"""
+            .map(v => `${v.id} (${v.impact}): ` +
+                 v.nodes.map(n => n.target.join(" ")).join(", "))"""
     )
     return violations
 

@@ -86,7 +86,9 @@ def survey_of(org, questions: int):
     from tests.factories import make_survey
 
     kinds = ["csat", "nps", "ces", "rating", "yes_no"]
-    return make_survey(
+    from django.utils import timezone
+
+    survey = make_survey(
         org,
         [
             {
@@ -106,7 +108,9 @@ def survey_of(org, questions: int):
         code="bench",
         kind="customer",
         paging="single",
+        published_at=timezone.now(),  # as publish_survey sets it
     )
+    return survey
 
 
 def generate_contacts(org, n: int) -> float:

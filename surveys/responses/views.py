@@ -127,7 +127,12 @@ class FormEngineMixin:
         status: int = 200,
     ):
         blank = None
-        if not raw and not errors and survey.status == Survey.Status.PUBLISHED:
+        if (
+            not raw
+            and not errors
+            and survey.status == Survey.Status.PUBLISHED
+            and survey.published_at
+        ):
             blank = blank_form(survey.pk, survey.published_at, get_language(), self.mode)
         if blank is not None:
             # A published version is frozen: its empty form is rendered once per process.

@@ -244,3 +244,46 @@ def test_a_long_campaign_is_shown_by_week(org, program_admin, admin_client_org):
         ("2026-07-06", 0, 1),
         ("2026-08-10", 0, 1),
     ]
+
+
+def test_the_blank_form_of_a_published_version_is_rendered_once_per_process(
+    org, program_admin, client, django_assert_max_num_queries
+):
+    from surveys.questionnaire.services import publish_survey
+    from surveys.responses.views import blank_form
+
+    survey = customer_survey(org)
+    survey.status = "draft"
+    survey.save()
+    survey = publish_survey(survey=survey)
+    contacts(org, 1)
+    c = campaign(org, survey, actor=program_admin)
+    services.launch_campaign(campaign=c, actor=program_admin)
+    launch.write_invitations(campaign_id=c.pk)
+    inv = Invitation.objects.get()
+    path = emails.new_link(inv).split("testserver", 1)[-1].split("localhost:8000", 1)[-1]
+    page = client.get(client.get(path)["Location"])
+    assert b"How satisfied were you?" in page.content
+    blank_form.cache_clear()
+    client.get(f"/r/{inv.key}/")
+    with django_assert_max_num_queries(2):  # the session and the invitation: nothing else
+        again = client.get(f"/r/{inv.key}/")
+    assert again.content.count(b"survey-question") == page.content.count(b"survey-question")
+
+
+def test_a_version_returned_to_draft_and_published_again_shows_its_new_form(org, admin_client_org):
+    from surveys.models import Question
+    from surveys.questionnaire.services import publish_survey, return_to_draft
+
+    survey = customer_survey(org)
+    survey.status = "draft"
+    survey.save()
+    survey = publish_survey(survey=survey)
+    preview = url("preview", org, pk=survey.pk)
+    assert b"How satisfied were you?" in admin_client_org.get(preview).content
+    # Nobody has answered (not even a draft): it may be changed and published again.
+    survey = return_to_draft(survey=survey)
+    Question.objects.filter(survey=survey, code="sat").update(text="Were you pleased?")
+    publish_survey(survey=survey)
+    page = admin_client_org.get(preview).content
+    assert b"Were you pleased?" in page and b"How satisfied were you?" not in page

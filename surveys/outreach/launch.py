@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -138,6 +138,104 @@ def _write_batch(campaign: Campaign, token: uuid.UUID, report: WriteReport) -> b
         and (r["last_invited_at"] is None or r["last_invited_at"] < window_start)
     ]
     first_reminder = plan_reminder(campaign.reminder_days, now, 0)
+    if connection.vendor == "postgresql":
+        ids = _write_postgresql(campaign, eligible, first_reminder, now)
+    else:
+        ids = _write_orm(campaign, eligible, first_reminder, now)
+    Contact.objects.filter(pk__in=[r["pk"] for r in eligible]).update(last_invited_at=now)
+    if not campaign.record_batch(
+        token=token,
+        cursor=rows[-1]["pk"],
+        invited=len(ids),
+        skipped=len(rows) - len(ids),
+        lease_until=now + lease(),
+    ):
+        raise LeaseLost
+    campaign.cursor = rows[-1]["pk"]
+    report.invited += len(ids)
+    report.skipped += len(rows) - len(ids)
+    report.batches += 1
+    return False
+
+
+def _messages(campaign: Campaign, eligible: list[dict], ids: list[int]) -> list[NewMessage]:
+    sender = emails.from_address(campaign.sender_name)
+    return [
+        NewMessage(
+            purpose=emails.INVITATION,
+            key=f"invitation:{pk}:invite",
+            to_email=r["email"],
+            to_name=personalise.clean_value(
+                " ".join(p for p in (r["first_name"], r["last_name"]) if p)
+            ),
+            organization_id=campaign.organization_id,
+            from_email=sender,
+            context={"invitation_id": pk},
+        )
+        for pk, r in zip(ids, eligible, strict=True)
+    ]
+
+
+def _write_postgresql(campaign, eligible, first_reminder, now) -> list[int]:
+    """The batch's invitations with their messages, in three statements and a COPY: the
+    invitations' ids are taken from their sequence first, so that each message's key names its
+    invitation and each invitation is written once, already pointing at its message."""
+    if not eligible:
+        return []
+    table = Invitation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(eligible)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    queue_messages(_messages(campaign, eligible, ids))
+    keys = [f"invitation:{pk}:invite" for pk in ids]
+    message_of = dict(
+        Message.objects.filter(purpose=emails.INVITATION, key__in=keys).values_list("key", "pk")
+    )
+    columns = [
+        "id",
+        "organization_id",
+        "campaign_id",
+        "contact_id",
+        "location_id",
+        "key",
+        "language",
+        "status",
+        "message_id",
+        "reminders_sent",
+        "next_reminder_at",
+        "created_at",
+    ]
+    with connection.cursor() as cursor:
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+        ) as copy:
+            for pk, key, r in zip(ids, keys, eligible, strict=True):
+                copy.write_row(
+                    (
+                        pk,
+                        campaign.organization_id,
+                        campaign.pk,
+                        r["pk"],
+                        r["location_id"] or campaign.location_id,
+                        uuid.uuid4(),
+                        r["language"] or campaign.language,
+                        Invitation.Status.INVITED,
+                        message_of.get(key),
+                        0,
+                        first_reminder,
+                        now,
+                    )
+                )
+    return ids
+
+
+def _write_orm(campaign, eligible, first_reminder, now) -> list[int]:
+    """The same with the ORM (SQLite, the embedded default): invitations, then their messages,
+    then each invitation pointed at its message."""
     invitations = Invitation.objects.bulk_create(
         [
             Invitation(
@@ -160,37 +258,10 @@ def _write_batch(campaign: Campaign, token: uuid.UUID, report: WriteReport) -> b
         )
         for inv in invitations:
             inv.pk = by_contact[inv.contact_id]
-    sender = emails.from_address(campaign.sender_name)
-    queue_messages(
-        NewMessage(
-            purpose=emails.INVITATION,
-            key=f"invitation:{inv.pk}:invite",
-            to_email=r["email"],
-            to_name=personalise.clean_value(
-                " ".join(p for p in (r["first_name"], r["last_name"]) if p)
-            ),
-            organization_id=campaign.organization_id,
-            from_email=sender,
-            context={"invitation_id": inv.pk},
-        )
-        for inv, r in zip(invitations, eligible, strict=True)
-    )
     ids = [inv.pk for inv in invitations]
+    queue_messages(_messages(campaign, eligible, ids))
     link_messages(ids, emails.INVITATION, ":invite")
-    Contact.objects.filter(pk__in=[r["pk"] for r in eligible]).update(last_invited_at=now)
-    if not campaign.record_batch(
-        token=token,
-        cursor=rows[-1]["pk"],
-        invited=len(eligible),
-        skipped=len(rows) - len(eligible),
-        lease_until=now + lease(),
-    ):
-        raise LeaseLost
-    campaign.cursor = rows[-1]["pk"]
-    report.invited += len(eligible)
-    report.skipped += len(rows) - len(eligible)
-    report.batches += 1
-    return False
+    return ids
 
 
 def link_messages(invitation_ids: list[int], purpose: str, suffix: str) -> int:

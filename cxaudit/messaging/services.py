@@ -178,7 +178,7 @@ def _copy(rows: list[Message]) -> None:
     fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(Message._meta.db_table)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:

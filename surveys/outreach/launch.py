@@ -208,7 +208,7 @@ def _write_postgresql(campaign, eligible, first_reminder, now) -> list[int]:
         "next_reminder_at",
         "created_at",
     ]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         with cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"

@@ -150,13 +150,13 @@ def new_link(invitation: Invitation) -> str:
 
 
 def _load(message) -> Invitation | None:
-    return (
-        Invitation.objects.select_related(
-            "campaign__survey", "campaign__location", "contact__location", "location"
-        )
+    # One query, no ordering: this runs for every email sent.
+    found = list(
+        Invitation.objects.select_related("campaign__survey", "contact", "location")
         .filter(pk=message.context.get("invitation_id"))
-        .first()
+        .order_by()[:1]
     )
+    return found[0] if found else None
 
 
 def _build(message, *, reminder: int) -> Extra:

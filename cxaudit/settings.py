@@ -166,6 +166,10 @@ AXES_CLIENT_IP_CALLABLE = "cxaudit.accounts.security.client_ip"
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en-gb"
+# Staff pages are in English; customers' pages follow the contact's or campaign's language
+# (surveys.outreach.i18n). The catalogues live in locale/ (compiled .mo files are committed).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
@@ -289,8 +293,25 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "shoppers.send_window_reminders",
             "schedule": 600.0,
         },
+        # Customer outreach: due campaigns, lost invitation writers, expiry, due reminders.
+        "surveys.outreach_tick": {
+            "task": "surveys.outreach_tick",
+            "schedule": float(env("CXAUDIT_OUTREACH_TICK_SECONDS", "30")),
+        },
+        "surveys.requeue_stalled_contact_imports": {
+            "task": "surveys.requeue_stalled_contact_imports",
+            "schedule": 60.0,
+        },
     }
 )
+
+# Customer outreach (surveys.outreach, docs/outreach.md): contacts per transaction when a
+# campaign writes its invitations, the writer's lease, and attempts at personal links per client
+# address per window (seconds), counted in the shared cache (CACHE_URL).
+CXAUDIT_OUTREACH_BATCH = int(env("CXAUDIT_OUTREACH_BATCH", "1000"))
+CXAUDIT_OUTREACH_LEASE_SECONDS = float(env("CXAUDIT_OUTREACH_LEASE_SECONDS", "120"))
+CXAUDIT_OUTREACH_LINK_ATTEMPTS = int(env("CXAUDIT_OUTREACH_LINK_ATTEMPTS", "30"))
+CXAUDIT_OUTREACH_LINK_WINDOW = int(env("CXAUDIT_OUTREACH_LINK_WINDOW", "600"))
 
 # The outbox (cxaudit.messaging): every email is a row, sent by claiming tasks.
 CXAUDIT_OUTBOX_BATCH = int(env("CXAUDIT_OUTBOX_BATCH", "100"))

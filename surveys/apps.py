@@ -7,6 +7,8 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys and responses"
 
     def ready(self) -> None:
+        from .outreach import emails as outreach_emails
         from .selfassess import emails
 
         emails.register()
+        outreach_emails.register()  # the outreach emails' outbox purposes

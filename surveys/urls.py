@@ -2,6 +2,7 @@
 response imports and self-assessment rounds. Every name lives in the "surveys" namespace."""
 
 from .imports.urls import urlpatterns as imports_urlpatterns
+from .outreach.urls import urlpatterns as outreach_urlpatterns
 from .questionnaire.urls import urlpatterns as questionnaire_urlpatterns
 from .responses.urls import urlpatterns as responses_urlpatterns
 from .selfassess.urls import urlpatterns as selfassess_urlpatterns
@@ -13,4 +14,5 @@ urlpatterns = [
     *responses_urlpatterns,
     *imports_urlpatterns,
     *selfassess_urlpatterns,
+    *outreach_urlpatterns,
 ]

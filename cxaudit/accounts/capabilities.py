@@ -31,6 +31,8 @@ class Cap(StrEnum):
     VIEW_INSIGHTS = "insights.view"
     MANAGE_ACTIONS = "actions.manage"
     MANAGE_OUTBOX = "outbox.manage"
+    VIEW_CAMPAIGNS = "campaigns.view"
+    MANAGE_CAMPAIGNS = "campaigns.manage"
     STAFF_AREA = "staff.area"
 
 
@@ -43,7 +45,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     ),
     Role.CLIENT_MANAGER: frozenset(
         _STAFF_READ
-        | {Cap.STAFF_AREA, Cap.VIEW_INSIGHTS, Cap.FILL_SELF_ASSESSMENT, Cap.MANAGE_ACTIONS}
+        | {
+            Cap.STAFF_AREA,
+            Cap.VIEW_INSIGHTS,
+            Cap.FILL_SELF_ASSESSMENT,
+            Cap.MANAGE_ACTIONS,
+            Cap.VIEW_CAMPAIGNS,
+        }
     ),
     Role.SHOPPER: frozenset({Cap.VIEW_ORG, Cap.SHOP}),
 }

@@ -112,6 +112,18 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 current=("surveys:selfassess_start",),
             ),
             NavItem(
+                "Campaigns",
+                "surveys:outreach_campaigns",
+                Cap.VIEW_CAMPAIGNS,
+                current=("surveys:outreach_campaign*",),
+            ),
+            NavItem(
+                "Contacts",
+                "surveys:outreach_contacts",
+                Cap.MANAGE_CAMPAIGNS,
+                current=("surveys:outreach_contact*", "surveys:outreach_import*"),
+            ),
+            NavItem(
                 "Imports",
                 "surveys:import_list",
                 Cap.IMPORT_RESPONSES,

@@ -67,6 +67,21 @@ class OutboxQuerySet(models.QuerySet):
             )
         return token, ids
 
+    def cancel_due(self, reason: str) -> int:
+        """Cancel the rows no sender has claimed yet (queued or waiting to retry): a business
+        change made them unwanted (a cancelled campaign). Rows being sent are left to their
+        sender, whose purpose's `build` decides."""
+        return self.filter(state__in=DUE_STATES).update(
+            state=State.CANCELLED, last_error=reason[:2000]
+        )
+
+    def requeue_failed(self, now: datetime | None = None) -> int:
+        """Staff's "retry now" for many rows at once: failed rows become due again with a
+        fresh count of attempts (the caller wakes a sender after commit)."""
+        return self.filter(state=State.FAILED).update(
+            state=State.QUEUED, due_at=now or timezone.now(), attempts=0, last_error=""
+        )
+
     def renew(self, token: uuid.UUID, lease: timedelta) -> int:
         """Extend the lease of the rows `token` still holds; returns how many it holds."""
         return self.claimed_by(token).update(lease_expires_at=timezone.now() + lease)

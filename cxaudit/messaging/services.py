@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cxaudit.enqueue import enqueue_on_commit, send_now
@@ -147,11 +147,48 @@ def queue_messages(messages: Iterable[NewMessage], *, batch_size: int = 1000) ->
                 ).values_list("purpose", "key")
             )
     rows = [_row(m, now) for pk, m in wanted.items() if pk not in taken]
-    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
-    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    _insert(rows, batch_size)
     if any(r.due_at <= now for r in rows):
         enqueue_on_commit("messaging.dispatch")
     return len(rows)
+
+
+COPY_FROM = 200  # rows from which PostgreSQL's COPY is worth it
+
+
+def _insert(rows: list[Message], batch_size: int) -> None:
+    """Insert new message rows. On PostgreSQL a large batch goes through COPY (a campaign's
+    100,000 invitations: several times faster than bulk_create's per-field preparation); if a
+    concurrent writer queued one of the same events meanwhile, COPY fails on the unique key and
+    the batch goes the ordinary way instead, skipping what exists."""
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+        try:
+            with transaction.atomic():
+                _copy(rows)
+            return
+        except IntegrityError:
+            pass
+    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
+    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+
+
+def _copy(rows: list[Message]) -> None:
+    import json
+
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(value) if f.name == "context" else value
+                        for f in fields
+                        for value in (getattr(row, f.attname),)
+                    ]
+                )
 
 
 def deliver_due(*, limit: int | None = None, only: list[int] | None = None) -> Report:

@@ -19,6 +19,13 @@
   const urls = config.urls || {};
   const storageKey = config.clientId ? "cxaudit:draft:" + config.clientId : null;
   const statusNode = document.getElementById("autosave-status");
+  // Words in the page's language when the server gives them (the customer's pages); English
+  // otherwise. t("key", "English with %(name)s", {name: ...}).
+  const words = config.messages || {};
+  function t(key, fallback, params) {
+    const text = words[key] || fallback;
+    return text.replace(/%\((\w+)\)s/g, (all, name) => (params && name in params ? String(params[name]) : all));
+  }
   const notice = document.getElementById("engine-notice");
   form.noValidate = true; // validated here, section by section (hidden sections cannot show bubbles)
 
@@ -174,7 +181,7 @@
     sectionNodes.forEach((node) => { node.hidden = node !== pages[current]; });
     pager.classList.remove("d-none");
     const total = Math.max(pages.length, 1);
-    pager.querySelector("#progress-text").textContent = "Section " + (current + 1) + " of " + total;
+    pager.querySelector("#progress-text").textContent = t("section_of", "Section %(current)s of %(total)s", { current: current + 1, total: total });
     const percent = Math.round(((current + 1) / total) * 100);
     pager.querySelector("[data-progress-bar]").style.width = percent + "%";
     pager.querySelector('[role="progressbar"]').setAttribute("aria-valuenow", String(percent));
@@ -257,11 +264,11 @@
     link.target = "_blank";
     link.rel = "noopener";
     link.className = "alert-link";
-    link.textContent = "log in again in a new tab";
+    link.textContent = t("session_link", "log in again in a new tab");
     showNotice([
-      "Your session has ended, so your latest answers are not saved on the server yet. They are kept in this page and this browser: ",
+      t("session_ended", "Your session has ended, so your latest answers are not saved on the server yet. They are kept in this page and this browser:") + " ",
       link,
-      ", then come back here — saving resumes by itself.",
+      t("session_after", ", then come back here — saving resumes by itself."),
     ]);
   }
 
@@ -310,27 +317,27 @@
     saving = (async () => {
       try {
         const result = await post(urls.autosave, formEntries());
-        if (result.login) { dirty = true; loginNotice(); setStatus("Not saved on the server yet (session ended)."); return false; }
+        if (result.login) { dirty = true; loginNotice(); setStatus(t("not_saved_session", "Not saved on the server yet (session ended).")); return false; }
         if (result.ok) {
           lastServerSave = result.json.saved_at_ms;
           writeBackup(!dirty);
           const refused = result.json.refused || [];
           if (refused.length) {
             // Text no form takes (an invisible control character, usually pasted): say where.
-            showNotice(["Not saved: " + refused.map((r) => "“" + r.label + "” " + r.reason).join("; ") + ". Retype that answer; the rest is saved."]);
+            showNotice([t("not_saved", "Not saved: %(list)s. Retype that answer; the rest is saved.", { list: refused.map((r) => "“" + r.label + "” " + r.reason).join("; ") })]);
           } else {
             hideNotice();
           }
-          setStatus("Saved at " + new Date(lastServerSave).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+          setStatus(t("saved_at", "Saved at %(time)s", { time: new Date(lastServerSave).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) }));
           return true;
         }
         if (result.status === 409 && result.json && result.json.redirect) { window.location.assign(result.json.redirect); return false; }
         dirty = dirty || wasDirty;
-        showNotice(["Your answers could not be saved on the server just now; they are kept in this page and retried shortly."]);
+        showNotice([t("save_failed", "Your answers could not be saved on the server just now; they are kept in this page and retried shortly.")]);
         return false;
       } catch (e) {
         dirty = dirty || wasDirty;
-        setStatus("Offline? Your answers are kept in this browser and saved when the connection is back.");
+        setStatus(t("offline", "Offline? Your answers are kept in this browser and saved when the connection is back."));
         return false;
       }
     })();
@@ -397,27 +404,27 @@
       const current = wrap.querySelector("[data-evidence-current]");
       if (!file || preview) return;
       if (file.size > config.maxUploadBytes) {
-        current.textContent = "This file is too large: the limit is " + Math.round(config.maxUploadBytes / 1048576) + " MB.";
+        current.textContent = t("too_large", "This file is too large: the limit is %(mb)s MB.", { mb: Math.round(config.maxUploadBytes / 1048576) });
         input.value = "";
         return;
       }
-      current.textContent = "Uploading " + file.name + "…";
+      current.textContent = t("uploading", "Uploading %(name)s…", { name: file.name });
       const body = new FormData();
       body.set("question", input.dataset.uploadFor);
       body.set("file", file);
       body.set("csrfmiddlewaretoken", csrf());
       try {
         const result = await post(urls.upload, body);
-        if (result.login) { loginNotice(); current.textContent = "Not uploaded: log in again, then choose the file again."; return; }
-        if (!result.ok) { current.textContent = (result.json && result.json.error) || "The file could not be uploaded."; input.value = ""; return; }
+        if (result.login) { loginNotice(); current.textContent = t("not_uploaded", "Not uploaded: log in again, then choose the file again."); return; }
+        if (!result.ok) { current.textContent = (result.json && result.json.error) || t("upload_failed", "The file could not be uploaded."); input.value = ""; return; }
         wrap.querySelector("[data-evidence-key]").value = result.json.key;
-        current.textContent = "Attached: " + result.json.name + " (" + Math.max(1, Math.round(result.json.size / 1024)) + " KB)";
+        current.textContent = t("attached", "Attached: %(name)s (%(kb)s KB)", { name: result.json.name, kb: Math.max(1, Math.round(result.json.size / 1024)) });
         input.value = ""; // uploaded: the form must not send it again
         changed();
         applySkipLogic();
         save("upload");
       } catch (e) {
-        current.textContent = "The upload failed (connection?). Choose the file again to retry.";
+        current.textContent = t("upload_lost", "The upload failed (connection?). Choose the file again to retry.");
       }
     });
   });
@@ -432,13 +439,13 @@
     if (bad) { showInvalid(bad); return; }
     submitting = true;
     submitButton.disabled = true;
-    submitButton.textContent = "Submitting…";
+    submitButton.textContent = t("submitting", "Submitting…");
     dirty = true;
     const ok = await save("submit");
     if (!ok) {
       submitting = false;
       submitButton.disabled = false;
-      submitButton.textContent = "Submit";
+      submitButton.textContent = t("submit", "Submit");
       return;
     }
     writeBackup(true);

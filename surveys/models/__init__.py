@@ -7,6 +7,19 @@ A new sub-package's models (surveys/outreach/models.py, say) are added to the im
 """
 
 from ..imports.models import ResponseImport, ResponseImportQuerySet
+from ..outreach.models import (
+    Campaign,
+    CampaignQuerySet,
+    Contact,
+    ContactImport,
+    ContactImportQuerySet,
+    ContactList,
+    ContactListQuerySet,
+    ContactQuerySet,
+    Invitation,
+    InvitationLink,
+    InvitationQuerySet,
+)
 from ..questionnaire.models import (
     Aspect,
     Question,
@@ -34,8 +47,19 @@ __all__ = [
     "Answer",
     "AnswerQuerySet",
     "Aspect",
+    "Campaign",
+    "CampaignQuerySet",
+    "Contact",
+    "ContactImport",
+    "ContactImportQuerySet",
+    "ContactList",
+    "ContactListQuerySet",
+    "ContactQuerySet",
     "Evidence",
     "EvidenceQuerySet",
+    "Invitation",
+    "InvitationLink",
+    "InvitationQuerySet",
     "Question",
     "QuestionQuerySet",
     "Response",

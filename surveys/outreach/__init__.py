@@ -1,26 +1,17 @@
-"""Customer outreach, not built yet: the place for contacts, campaigns and invitations
-(DESIGN.md, "Customer outreach"). Nothing here works so far; this says where things go.
+"""Customer outreach: surveys by email (docs/outreach.md).
 
-Like the other sub-packages, it will hold:
-
-- models.py: Contact (per organisation: email, name, location, attributes, unsubscribed or
-  suppressed; imported from CSV), Campaign (survey, wave, audience, message, schedule, reminder
-  plan, expiry) and Invitation (contact x campaign, token hash, delivery state, reminders sent,
-  the response). They are re-exported from surveys/models/__init__.py, which is how Django
-  loads them with the app (label "surveys", migrations in surveys/migrations/) and how
-  `from surveys.models import Invitation` works elsewhere.
-- services.py: importing contacts, launching a campaign, sending invitations and reminders.
-  Each email is an outbox row written in the business change's transaction; tasks are queued
-  by name after commit (cxaudit.enqueue.enqueue_on_commit), never imported.
-- tasks.py: the send task and its sweeper, re-exported from surveys/tasks.py, where Celery's
-  autodiscovery looks.
-- forms.py, views.py, urls.py: the staff pages and the public invitation link. Its
-  urlpatterns are added to those that surveys/urls.py concatenates (namespace "surveys"), each
-  URL with its row in the permission matrix. The customer answers in the form engine: a small
-  FormEngineMixin subclass (surveys.responses.views) finds the draft by the invitation's token
-  and uses the public layout; the draft is started with
-  surveys.responses.services.start_response(source=Source.CUSTOMER).
+- models.py: Contact, ContactList, ContactImport, Campaign, Invitation and InvitationLink
+  (re-exported from surveys/models/__init__.py, label "surveys", migrations in
+  surveys/migrations/);
+- contacts.py: the contacts CSV import; launch.py: writing a campaign's invitations and messages
+  in leased batches, reminders and the beat tick; services.py: the campaign's and the customer's
+  workflows; emails.py: the outbox purposes (tokens made at send time); personalise.py: the
+  subject and message placeholders; i18n.py: the respondent's language; progress.py: a
+  campaign's figures; demo.py: called by the insights demo;
+- tasks.py (re-exported from surveys/tasks.py), queued by name after commit;
+- views.py (staff), public.py (the customer's pages: a FormEngineMixin subclass), forms.py,
+  urls.py (added to surveys/urls.py).
 
 Dependencies point one way: outreach uses questionnaire and responses; nothing in surveys
-imports outreach except the re-exports named above.
+imports outreach except the re-exports named above and the app's ready() (email purposes).
 """

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext, gettext_lazy
 
 from ..cleaning import clean_answer
 from ..question_types import (
@@ -38,9 +39,10 @@ FIELD_PREFIX = "q-"
 FILE_PREFIX = "f-"
 NA_VALUE = "NA"
 
-NPS_LABELS = ("Not at all likely", "Extremely likely")
-CSAT_LABELS = ("Very dissatisfied", "Very satisfied")
-CES_LABELS = ("Strongly disagree", "Strongly agree")
+# The respondent's words are translated (the survey's own labels stay as written).
+NPS_LABELS = (gettext_lazy("Not at all likely"), gettext_lazy("Extremely likely"))
+CSAT_LABELS = (gettext_lazy("Very dissatisfied"), gettext_lazy("Very satisfied"))
+CES_LABELS = (gettext_lazy("Strongly disagree"), gettext_lazy("Strongly agree"))
 
 WIDGETS = {
     QuestionType.YES_NO: "boolean",
@@ -190,14 +192,16 @@ def _choices(fv: FieldView) -> list[Choice]:
     kind = spec.info.kind
     pairs: list[tuple[str, str]]
     if kind is Kind.BOOLEAN:
-        pairs = [("yes", "Yes"), ("no", "No")]
+        pairs = [("yes", gettext("Yes")), ("no", gettext("No"))]
     elif kind is Kind.SCALE:
         lo, hi = scale_bounds(spec) or (1, 5)
         pairs = [(str(n), str(n)) for n in range(lo, hi + 1)] if hi - lo <= 20 else []
     else:
         pairs = [(o.value, o.label or o.value) for o in spec.options]
     if fv.allows_na and fv.widget != "multi":
-        pairs.append((NA_VALUE, "N/A" if kind is not Kind.CHOICE else "Not applicable"))
+        pairs.append(
+            (NA_VALUE, gettext("N/A") if kind is not Kind.CHOICE else gettext("Not applicable"))
+        )
     selected = set(fv.values) if fv.widget == "multi" else {fv.value}
     choices = [
         Choice(value=v, label=label, id=f"{fv.id}-{i}", checked=v in selected)

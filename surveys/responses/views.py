@@ -11,13 +11,17 @@ subclass that finds the draft by its token and uses the public layout.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -57,6 +61,29 @@ def claimed_elsewhere(response: Response) -> bool:
     return any(claimant(response) for claimant in _draft_claimants)
 
 
+@dataclass(frozen=True)
+class BlankForm:
+    html: str  # the sections, rendered with no answer and no error
+    config: dict[str, Any]  # engine_config of the structure
+    section_count: int
+
+
+@lru_cache(maxsize=128)
+def blank_form(survey_pk: int, published_at, language: str, mode: str) -> BlankForm:
+    """The empty form of a published survey version, rendered once per process and language.
+    Safe because a published version never changes (it returns to draft, and is published
+    again with a new published_at, only while nobody has answered it); `published_at` is in
+    the key for that reason."""
+    survey = Survey.objects.get(pk=survey_pk)
+    structure = load_structure(survey)
+    sections = build_sections(structure, {}, {}, {})
+    html = render_to_string(  # a SafeString: escaped by the template engine
+        "surveys/respond/_sections.html",
+        {"sections": sections, "mode": mode, "max_upload": max_bytes()},
+    )
+    return BlankForm(html=html, config=engine_config(structure), section_count=len(sections))
+
+
 class FormEngineMixin:
     """Render, autosave, submit and upload for one draft response (see the module docstring)."""
 
@@ -79,6 +106,10 @@ class FormEngineMixin:
         """Extra context for the layout around the form (e.g. the shop being reported)."""
         return {}
 
+    def engine_messages(self) -> dict[str, str]:
+        """Words for survey-form.js in the page's language (it falls back to English)."""
+        return {}
+
     # -- shared behaviour -------------------------------------------------------------------
 
     def evidence_by_key(self, response: Response | None) -> dict[str, Evidence]:
@@ -96,30 +127,45 @@ class FormEngineMixin:
         errors: list[tuple[str, str]] | None = None,
         status: int = 200,
     ):
-        structure = load_structure(survey)
-        field_errors = error_map(errors or [])
-        sections = build_sections(structure, raw, field_errors, self.evidence_by_key(response))
-        texts = {code: q.text for code, q in structure.questions.items()}
-        error_list = [
-            {
-                "anchor": f"q-{code}" if code in structure.questions else "error-summary",
-                "label": texts.get(code, code),
-                "message": message,
-            }
-            for code, message in (errors or [])
-        ]
+        blank = None
+        if (
+            not raw
+            and not errors
+            and survey.status == Survey.Status.PUBLISHED
+            and survey.published_at
+        ):
+            blank = blank_form(survey.pk, survey.published_at, get_language(), self.mode)
+        if blank is not None:
+            # A published version is frozen: its empty form is rendered once per process.
+            sections, sections_html, config, error_list = [], blank.html, blank.config, []
+            section_count, field_errors = blank.section_count, {}
+        else:
+            structure = load_structure(survey)
+            field_errors = error_map(errors or [])
+            sections = build_sections(structure, raw, field_errors, self.evidence_by_key(response))
+            texts = {code: q.text for code, q in structure.questions.items()}
+            error_list = [
+                {
+                    "anchor": f"q-{code}" if code in structure.questions else "error-summary",
+                    "label": texts.get(code, code),
+                    "message": message,
+                }
+                for code, message in (errors or [])
+            ]
+            sections_html, config, section_count = "", engine_config(structure), len(sections)
         context = {
             "base_template": self.base_template(),
             "mode": self.mode,
             "survey": survey,
             "response": response,
             "sections": sections,
-            "section_count": len(sections),
+            "sections_html": sections_html,
+            "section_count": section_count,
             "errors": field_errors,
             "error_list": error_list,
             "urls": self.endpoint_urls(response) if response is not None else {},
             "engine": {
-                **engine_config(structure),
+                **config,
                 "mode": self.mode,
                 "clientId": str(response.client_id) if response is not None else "",
                 "serverSavedAt": int(response.updated_at.timestamp() * 1000)
@@ -127,6 +173,7 @@ class FormEngineMixin:
                 else 0,
                 "urls": self.endpoint_urls(response) if response is not None else {},
                 "maxUploadBytes": max_bytes(),
+                "messages": self.engine_messages(),
             },
             "max_upload": max_bytes(),
             "org": getattr(self, "org", None),

@@ -29,7 +29,13 @@ ACT = ["Action plan"]
 EXPECTED = {
     "program_admin": {
         "Set up": SET_UP,
-        "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
+        "Collect": [
+            "Self-assessment rounds",
+            "My self-assessments",
+            "Campaigns",
+            "Contacts",
+            "Imports",
+        ],
         "Analyse": ANALYSE,
         "Act": ACT,
         "Administer": ["Members", "Settings", "Outbox"],
@@ -37,7 +43,7 @@ EXPECTED = {
     "reviewer": {"Set up": SET_UP, "Collect": ["Imports"], "Analyse": ANALYSE, "Act": ACT},
     "manager": {
         "Set up": SET_UP,
-        "Collect": ["My self-assessments"],
+        "Collect": ["My self-assessments", "Campaigns"],
         "Analyse": ANALYSE,
         "Act": ACT,
     },
@@ -193,6 +199,8 @@ def test_without_an_organisation_only_the_django_admin_can_show(program_admin, o
         ("surveys:selfassess_rounds", "Collect", "Self-assessment rounds"),
         ("surveys:selfassess_mine", "Collect", "My self-assessments"),
         ("surveys:import_list", "Collect", "Imports"),
+        ("surveys:outreach_campaign_new", "Collect", "Campaigns"),
+        ("surveys:outreach_import_new", "Collect", "Contacts"),
         ("insights:dashboard", "Analyse", "Dashboard"),
         ("insights:heatmap", "Analyse", "Heatmap"),
         ("insights:league", "Analyse", "League"),

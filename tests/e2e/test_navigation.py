@@ -15,7 +15,13 @@ SHOTS = os.environ.get("CXAUDIT_SCREENSHOTS")  # a folder: save screenshots ther
 
 GROUPS = {
     "Set up": ["Journeys", "Waves", "Wave planner", "Surveys", "Locations"],
-    "Collect": ["Self-assessment rounds", "My self-assessments", "Imports"],
+    "Collect": [
+        "Self-assessment rounds",
+        "My self-assessments",
+        "Campaigns",
+        "Contacts",
+        "Imports",
+    ],
     "Analyse": ["Dashboard", "Heatmap", "League", "KPIs"],
     "Act": ["Action plan"],
     "Administer": ["Members", "Settings", "Outbox", "Django admin"],

@@ -28,6 +28,7 @@ from cxaudit.accounts.demo import DEMO_PASSWORD
 from cxaudit.accounts.models import Location, Membership, Organization, Role, User
 from cxaudit.journeys.models import Wave
 from surveys.models import SelfAssessmentRound, Source
+from surveys.outreach import demo as outreach_demo
 from surveys.questionnaire.services import ensure_published
 from surveys.questionnaire.structure import load_structure
 from surveys.responses.services import record_many
@@ -156,6 +157,23 @@ def seed_demo(org: Organization) -> None:
                 )
 
     record_many(customers(), customer, source=Source.CUSTOMER)
+    # The customer answers came through email campaigns: a contact list, a completed campaign
+    # per past wave holding these responses, and one sent in the open wave, waiting for answers.
+    outreach_demo.seed(
+        org,
+        survey=customer.survey,
+        waves=waves,
+        answered={
+            wave_name: [
+                outreach_demo.Answered(demo_uuid("customer", wave_name, code, i), code, i)
+                for code, n in CUSTOMERS_PER_LOCATION.items()
+                for i in range(n)
+            ]
+            for wave_name in PAST_WAVES
+        },
+        open_wave=OPEN_WAVE,
+        per_location=CUSTOMERS_PER_LOCATION,
+    )
     record_many(self_assessments(), self_structure, source=Source.SELF)
     from . import actions as demo_actions  # after the answers: actions are chosen from them
 

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ('accounts', '0002_location_coordinates'),
         ('journeys', '0001_initial'),
         ('messaging', '0001_initial'),
-        ('surveys', '0011_certification_kind'),
+        ('surveys', '0012_import_error_total'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -232,3 +232,18 @@ def seed(
         next_reminder_at=sent_at + dt.timedelta(days=3)
     )
     Campaign.objects.filter(pk=campaign.pk).update(invited_count=len(recent))
+    # A follow-up being prepared: a draft to preview, test on yourself and launch.
+    Campaign.objects.create(
+        organization=org,
+        name=f"Station follow-up {open_wave} (draft)",
+        survey=survey,
+        wave=wave,
+        audience_list=ContactList.objects.get(organization=org, name=LIST_NAME),
+        sender_name="Northline Rail",
+        subject_template=SUBJECT,
+        message_template=MESSAGE,
+        reminder_days=[3],
+        expires_at=max(end, now + dt.timedelta(days=30)),
+        suppression_days=30,
+        status=Campaign.Status.DRAFT,
+    )

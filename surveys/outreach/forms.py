@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Organization
 from cxaudit.journeys.models import Touchpoint, Wave
+from cxaudit.textinput import TextRulesMixin
 
 from ..questionnaire.models import Survey
 from . import personalise
@@ -28,7 +29,7 @@ def _placeholder_help() -> str:
     return "Placeholders: " + ", ".join("{{ " + name + " }}" for name in personalise.PLACEHOLDERS)
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(TextRulesMixin, forms.Form):
     name = forms.CharField(max_length=200)
     survey = forms.ModelChoiceField(
         queryset=Survey.objects.none(), help_text="A published customer or self-assessment survey."
@@ -144,7 +145,7 @@ class CampaignForm(forms.Form):
         return data
 
 
-class ContactImportForm(forms.Form):
+class ContactImportForm(TextRulesMixin, forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text=(
@@ -171,13 +172,13 @@ class ContactImportForm(forms.Form):
         return f
 
 
-class LaunchForm(forms.Form):
+class LaunchForm(TextRulesMixin, forms.Form):
     send_at = forms.DateTimeField(
         widget=DateTimeInput(), required=False, label="Send at", help_text="Blank: now."
     )
 
 
-class TestEmailForm(forms.Form):
+class TestEmailForm(TextRulesMixin, forms.Form):
     contact = forms.CharField(
         max_length=254,
         required=False,
@@ -186,11 +187,11 @@ class TestEmailForm(forms.Form):
     )
 
 
-class AnonymousLinkForm(forms.Form):
+class AnonymousLinkForm(TextRulesMixin, forms.Form):
     cap = forms.IntegerField(
         min_value=1, max_value=100_000, initial=200, label="Most answers through the link"
     )
 
 
-class SuppressForm(forms.Form):
+class SuppressForm(TextRulesMixin, forms.Form):
     reason = forms.CharField(max_length=200, label="Reason")

@@ -27,6 +27,7 @@ def test_the_demo_answers_come_from_campaigns_and_one_waits_in_the_mailbox(setti
         "Passenger survey 2026 Q2": "closed",
         "Passenger survey 2026 Q3": "closed",
         "Passenger survey 2026 Q4": "sent",
+        "Station follow-up 2026 Q4 (draft)": "draft",
     }
     customers = Response.objects.for_org(org).submitted().filter(source="customer")
     assert customers.count() == 380

@@ -62,3 +62,38 @@ def test_the_planner_page_on_hand_computed_figures(data, org, manager):
     assert (result["nps"].needed, result["most_responses"]) == (1168, 1168)
     assert result["invitations"] == 4672
     assert b"4,672" in response.content or b"4672" in response.content
+
+
+def test_the_response_rate_starts_at_the_last_finished_campaigns(data, org, manager, program_admin):
+    """Ten invitations, eight delivered (two bounced), two completed: 2 / 8 = 25 %. A campaign
+    still running does not count; before any finished campaign the page assumes 30 %."""
+    from cxaudit.messaging.models import Message, State
+    from surveys.models import Campaign, Invitation
+    from surveys.outreach import launch, services
+    from tests.outreach.helpers import answer, campaign, contacts, customer_survey
+
+    assert _get(manager, org).context["form"].initial["response_rate"] == 30.0
+    contacts(org, 10)
+    survey = customer_survey(org, code="planner-csat")
+    finished = campaign(org, survey, actor=program_admin, name="Autumn survey")
+    services.launch_campaign(campaign=finished, actor=program_admin)
+    launch.write_invitations(campaign_id=finished.pk)
+    invitations = list(Invitation.objects.filter(campaign=finished).order_by("pk"))
+    assert len(invitations) == 10
+    Message.objects.filter(pk__in=[i.message_id for i in invitations[:8]]).update(
+        state=State.SENT, sent_at=finished.expires_at
+    )
+    Message.objects.filter(pk__in=[i.message_id for i in invitations[8:]]).update(
+        state=State.FAILED
+    )
+    for invitation in invitations[:2]:
+        answer(invitation)
+    assert _get(manager, org).context["form"].initial["response_rate"] == 30.0  # still sending
+    Campaign.objects.filter(pk=finished.pk).update(
+        status=Campaign.Status.CLOSED, closed_at=finished.expires_at
+    )
+
+    page = _get(manager, org)
+    assert page.context["form"].initial["response_rate"] == 25.0
+    assert page.context["result"]["invitations"] == -(-page.context["result"]["most_responses"] * 4)
+    assert "that of the last finished campaign (Autumn survey)" in page.content.decode()

@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cxaudit.accounts.permissions import Cap, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Wave
+from surveys.outreach.models import Campaign
+from surveys.outreach.progress import campaign_progress
 
 from ..gaps import analyse_gaps
 from ..waves import choose_wave
@@ -37,9 +42,30 @@ def _default_wave(org, only_locations) -> Wave | None:
     return choose_wave(org, waves=waves, asked=None, only_locations=only_locations).wave
 
 
-def last_response_rate(org) -> float | None:
-    """The response rate (%) of the organisation's last finished campaign, when the outreach
-    app knows one; None otherwise."""
+@dataclass(frozen=True)
+class KnownRate:
+    rate: float  # %
+    campaign: Campaign
+
+
+def last_response_rate(org, *, location_ids=None) -> KnownRate | None:
+    """The response rate (%) of the organisation's last finished campaign: closed, or sent and
+    past its expiry, that delivered at least one invitation (to the member's locations, for a
+    member limited to some). Completed personal invitations per invitation delivered, as the
+    campaign page shows it (surveys/outreach/progress.py). None when no campaign tells."""
+    finished = Q(status=Campaign.Status.CLOSED) | Q(
+        status=Campaign.Status.SENT, expires_at__lte=timezone.now()
+    )
+    candidates = (
+        Campaign.objects.for_org(org)
+        .filter(finished)
+        .annotate(finished_at=Coalesce("closed_at", "expires_at"))
+        .order_by("-finished_at", "-pk")
+    )
+    for campaign in candidates[:5]:  # the latest one that delivered something
+        rate = campaign_progress(campaign, location_ids=location_ids).response_rate
+        if rate is not None:
+            return KnownRate(rate, campaign)
     return None
 
 
@@ -104,7 +130,8 @@ def wave_planner(request):
     org = request.org
     scope = location_scope(request)
     locations = scope.locations()
-    rate = last_response_rate(org)
+    known = last_response_rate(org, location_ids=scope.location_ids)
+    rate = known.rate if known else None
     initial = {
         "wave": _default_wave(org, list(locations) if scope.limited else None),
         "margin": 5,
@@ -119,7 +146,7 @@ def wave_planner(request):
     context = {
         "org": org,
         "form": form,
-        "rate_known": rate is not None,
+        "rate_known": known,
         "floor": settings.CXAUDIT_SMALL_SAMPLE_N,
     }
     values = None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg
 from django.utils import timezone
 
@@ -662,11 +662,103 @@ def create_bulk(*, plan: BulkPlan, actor: User, batch_size: int = 2000) -> BulkR
     return BulkResult(created=created, assigned=assigned, skipped=len(plan.jobs) - created)
 
 
+def writes_arrays() -> bool:
+    """Whether bulk creation writes its rows as server-bound arrays (PostgreSQL) rather than
+    through bulk_create (any database; several times slower at 10,000 shops)."""
+    return connection.vendor == "postgresql"
+
+
 @transaction.atomic
 def _create_chunk(plan: BulkPlan, chunk: list, actor: User) -> tuple[int, int]:
+    """One batch in one transaction: the shops whose key is not taken yet, a `created` audit
+    row for each and, for a shop given to a shopper, its `transition` row and confirmation
+    email. Returns (created, given)."""
     from cxaudit.messaging.services import NewMessage, queue_messages
 
     now = timezone.now()
+    if writes_arrays():
+        made = _insert_chunk_arrays(plan, chunk, actor, now)
+    else:
+        made = _insert_chunk_orm(plan, chunk, actor, now)
+    queue_messages(
+        NewMessage(
+            purpose=emails.CONFIRMED,
+            key=f"assignment:{pk}:confirmed:bulk",
+            to_email=shopper.email,
+            to_name=shopper.get_full_name(),
+            organization_id=plan.organization.pk,
+            context={"assignment_id": pk, "shopper_id": shopper.pk},
+        )
+        for pk, shopper in made
+        if shopper is not None
+    )
+    return len(made), sum(1 for _, shopper in made if shopper is not None)
+
+
+def _insert_chunk_arrays(
+    plan: BulkPlan, chunk: list, actor: User, now: dt.datetime
+) -> list[tuple[int, User | None]]:
+    """PostgreSQL: the shops as one INSERT of arrays, skipping keys that exist (a replay, or a
+    concurrent run that made them first), then their audit rows as another."""
+    from cxaudit.bulkinsert import insert_arrays
+
+    given = [plan.assigned_to.get(key) for _, _, _, key in chunk]
+    inserted = insert_arrays(
+        Assignment,
+        constant={
+            "organization": plan.organization,
+            "wave": plan.wave,
+            "window_start": plan.window_start,
+            "window_end": plan.window_end,
+            "deadline": plan.deadline,
+            "created_by": actor,
+            "created_at": now,
+            "updated_at": now,
+        },
+        columns={
+            "scenario_id": [s.pk for s, _, _, _ in chunk],
+            "location_id": [loc.pk for _, loc, _, _ in chunk],
+            "fee": [s.fee for s, _, _, _ in chunk],
+            "expense_cap": [s.expense_cap for s, _, _, _ in chunk],
+            "bulk_key": [key for _, _, _, key in chunk],
+            "shopper_id": [u.pk if u else None for u in given],
+            "status": [Status.ASSIGNED if u else Status.OPEN for u in given],
+            "assigned_at": [now if u else None for u in given],
+        },
+        returning=("id", "bulk_key"),
+        skip_conflicts_on="bulk_key",
+    )
+    ids = dict((key, pk) for pk, key in inserted)
+    made = [(ids[key], plan.assigned_to.get(key)) for _, _, _, key in chunk if key in ids]
+    events: dict[str, list] = {"assignment_id": [], "kind": [], "from_status": [], "to_status": []}
+    for pk, shopper in made:
+        rows = [(AssignmentEvent.Kind.CREATED, "", "")]
+        if shopper is not None:
+            rows.append((AssignmentEvent.Kind.TRANSITION, Status.OPEN, Status.ASSIGNED))
+        for kind, from_status, to_status in rows:
+            events["assignment_id"].append(pk)
+            events["kind"].append(kind)
+            events["from_status"].append(from_status)
+            events["to_status"].append(to_status)
+    insert_arrays(
+        AssignmentEvent,
+        constant={
+            "organization": plan.organization,
+            "actor": actor,
+            "at": now,
+            "details": {"via": Via.BULK},
+        },
+        columns=events,
+    )
+    return made
+
+
+def _insert_chunk_orm(
+    plan: BulkPlan, chunk: list, actor: User, now: dt.datetime
+) -> list[tuple[int, User | None]]:
+    """Any database: bulk_create of the shops whose key is not taken (a concurrent run that
+    takes one meanwhile makes this fail on the unique key, and create_bulk tries again), then
+    of their audit rows."""
     keys = [key for _, _, _, key in chunk]
     taken = set(Assignment.objects.filter(bulk_key__in=keys).values_list("bulk_key", flat=True))
     rows = []
@@ -719,19 +811,7 @@ def _create_chunk(plan: BulkPlan, chunk: list, actor: User) -> tuple[int, int]:
                 )
             )
     AssignmentEvent.objects.bulk_create(events, batch_size=5000)
-    given = [a for a in rows if a.shopper_id]
-    queue_messages(
-        NewMessage(
-            purpose=emails.CONFIRMED,
-            key=f"assignment:{a.pk}:confirmed:bulk",
-            to_email=a.shopper.email,
-            to_name=a.shopper.get_full_name(),
-            organization_id=a.organization_id,
-            context={"assignment_id": a.pk, "shopper_id": a.shopper_id},
-        )
-        for a in given
-    )
-    return len(rows), len(given)
+    return [(a.pk, a.shopper) for a in rows]
 
 
 # -- the clock ---------------------------------------------------------------------------------

@@ -629,9 +629,13 @@ def test_bulk_gives_shops_evenly_with_every_rule(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("arrays", [True, False], ids=["arrays", "bulk_create"])
 def test_two_bulk_runs_at_once_create_each_shop_once(
-    org, wave, window, scenario, scenario2, places, program_admin, ann, bob
+    org, wave, window, scenario, scenario2, places, program_admin, ann, bob, arrays, monkeypatch
 ):
+    if arrays and not scheduling.writes_arrays():
+        pytest.skip("the array path is PostgreSQL's")
+    monkeypatch.setattr(scheduling, "writes_arrays", lambda: arrays)
     p = plan(org, wave, window, [scenario, scenario2], places(4), 3, shoppers=[ann, bob])
     results = race(
         lambda: scheduling.create_bulk(plan=p, actor=program_admin, batch_size=4),
@@ -641,6 +645,131 @@ def test_two_bulk_runs_at_once_create_each_shop_once(
     assert sum(r.created for r in results) == 24
     assert Assignment.objects.count() == 24
     assert Message.objects.filter(purpose=emails.CONFIRMED).count() == p.total - p.unassigned
+
+
+def _bulk_outcome() -> dict:
+    """Everything a bulk creation wrote, keyed by bulk key rather than by primary key (which
+    differs from one run to the next)."""
+    key_of = dict(Assignment.objects.exclude(bulk_key=None).values_list("pk", "bulk_key"))
+    shops = {
+        a.bulk_key: (
+            a.scenario_id,
+            a.location_id,
+            a.wave_id,
+            a.status,
+            a.shopper_id,
+            a.fee,
+            a.expense_cap,
+            a.window_start,
+            a.window_end,
+            a.deadline,
+            a.created_by_id,
+            a.assigned_at is not None,
+            a.integrity_flags,
+            a.returns,
+        )
+        for a in Assignment.objects.exclude(bulk_key=None)
+    }
+    events = sorted(
+        (key_of[e.assignment_id], e.kind, e.from_status, e.to_status, e.actor_id, e.details)
+        for e in AssignmentEvent.objects.filter(assignment_id__in=key_of)
+    )
+    messages = sorted(
+        (
+            m.purpose,
+            m.key.replace(
+                f":{m.context['assignment_id']}:", f":{key_of[m.context['assignment_id']]}:"
+            ),
+            m.to_email,
+            m.to_name,
+            m.organization_id,
+            m.context["shopper_id"],
+            m.state,
+        )
+        for m in Message.objects.all()
+    )
+    return {"shops": shops, "events": events, "messages": messages}
+
+
+def test_bulk_writes_the_same_through_arrays_as_through_bulk_create(
+    org, wave, window, scenario, scenario2, places, location, program_admin, ann, bob, monkeypatch
+):
+    """The PostgreSQL path (arrays bound by the server) and the portable one (bulk_create) on
+    a mixed case: eligibility (languages, region, a pending shopper), an exclusion, a lockout by
+    a shop held before the batch and by the batch's own shops, an even spread, a first run with
+    fewer visits and a replay."""
+    if not scheduling.writes_arrays():
+        pytest.skip("the array path is PostgreSQL's")
+    l1, l2, _l3 = locs = places(3)
+    carol = add_shopper(org, "carol@shoppers.test", home_region="North", languages=["en"])
+    panel.set_exclusions(profile=profile(carol, org), locations=[l1])
+    dave = add_shopper(org, "dave@shoppers.test", status=ShopperProfile.Status.PENDING)
+    eve = add_shopper(org, "eve@shoppers.test", home_region="North", languages=["de"])
+    scenario.languages = ["en"]
+    scenario.save()
+    scenario2.regions = ["North"]
+    scenario2.save()
+    make_shop(S.ASSIGNED, scenario=scenario, location=l2, wave=wave, shopper=ann, window=window)
+    group = [ann, bob, carol, dave, eve]
+
+    def run(arrays: bool) -> tuple[dict, list]:
+        monkeypatch.setattr(scheduling, "writes_arrays", lambda: arrays)
+        first = plan(org, wave, window, [scenario, scenario2], locs, 1, shoppers=group)
+        scheduling.create_bulk(plan=first, actor=program_admin, batch_size=4)
+        p = plan(org, wave, window, [scenario, scenario2], [*locs, location], 3, shoppers=group)
+        results = [
+            scheduling.create_bulk(plan=p, actor=program_admin, batch_size=5),
+            scheduling.create_bulk(plan=p, actor=program_admin),  # a replay
+        ]
+        given = sorted((key, user.email) for key, user in p.assigned_to.items())
+        summary = [len(p.new), len(p.existing), p.unassigned, given, results]
+        return _bulk_outcome(), summary
+
+    through_arrays = run(True)
+    Message.objects.all().delete()
+    Assignment.objects.exclude(bulk_key=None).delete()
+    through_orm = run(False)
+    assert through_arrays == through_orm
+    outcome, (new, existing, unassigned, given, results) = through_arrays
+    assert (new, existing) == (18, 6) and len(outcome["shops"]) == 24
+    assert [(r.created, r.skipped) for r in results] == [(18, 6), (0, 24)]
+    # every rule held: never dave (pending), eve only on scenario2 (scenario needs English),
+    # bob never on scenario2 (North only), carol never at l1, ann not at l2 (her held shop),
+    # at most one shop per shopper and place (the lockout inside the batch)
+    email = dict(User.objects.values_list("pk", "email"))
+    holders = []
+    for scen, loc, _wave, status, shopper_id, *_rest in outcome["shops"].values():
+        who = email.get(shopper_id)
+        assert (status == S.ASSIGNED) == (who is not None)
+        assert who != "dave@shoppers.test"
+        assert not (who == "eve@shoppers.test" and scen == scenario.pk)
+        assert not (who == "carol@shoppers.test" and loc == l1.pk)
+        assert not (who == "ann@shoppers.test" and loc == l2.pk)
+        assert not (who == "bob@shoppers.test" and scen == scenario2.pk)
+        if who:
+            holders.append((who, loc))
+    assert len(holders) == len(set(holders)) == len(outcome["messages"])
+    assert len(given) == 18 - unassigned
+    assert [e[1] for e in outcome["events"]].count("created") == 24
+
+
+def test_bulk_creation_takes_a_fixed_number_of_queries(
+    org, wave, window, scenario, scenario2, places, program_admin, ann, bob
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (1, 2, 6):  # the first creates the programme's settings row and warms caches
+        group = [ann, bob, *(add_shopper(org, f"q{n}-{i}@shoppers.test") for i in range(4))]
+        locs = places(n)
+        with CaptureQueriesContext(connection) as planning:
+            p = plan(org, wave, window, [scenario, scenario2], locs, 3, shoppers=group)
+        with CaptureQueriesContext(connection) as creating:
+            result = scheduling.create_bulk(plan=p, actor=program_admin)
+        assert result.created == 6 * n and result.assigned == 6 * n
+        counts.append((len(planning), len(creating)))
+    assert counts[1] == counts[2], counts
 
 
 def test_bulk_limits(

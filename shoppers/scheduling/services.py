@@ -712,8 +712,6 @@ def _insert_chunk_arrays(
             "window_end": plan.window_end,
             "deadline": plan.deadline,
             "created_by": actor,
-            "created_at": now,
-            "updated_at": now,
         },
         columns={
             "scenario_id": [s.pk for s, _, _, _ in chunk],
@@ -912,4 +910,5 @@ __all__ = [
     "unassign",
     "update_rating",
     "withdraw_request",
+    "writes_arrays",
 ]

@@ -769,7 +769,10 @@ def test_bulk_creation_takes_a_fixed_number_of_queries(
             result = scheduling.create_bulk(plan=p, actor=program_admin)
         assert result.created == 6 * n and result.assigned == 6 * n
         counts.append((len(planning), len(creating)))
-    assert counts[1] == counts[2], counts
+    assert counts[1][0] == counts[2][0], counts
+    if scheduling.writes_arrays():
+        # (bulk_create on SQLite splits its rows by the database's limit on parameters)
+        assert counts[1][1] == counts[2][1], counts
 
 
 def test_bulk_limits(

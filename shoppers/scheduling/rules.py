@@ -272,11 +272,6 @@ class Distributor:
             self._heaps[scenario] = heap
         return heap
 
-    def allowed(self, c: Candidate, scenario: ScenarioRule, job: HeldShop) -> bool:
-        if job.location_id in c.facts.excluded or eligibility_problems(c.facts, scenario):
-            return False
-        return self._free(c, job)
-
     def _free(self, c: Candidate, job: HeldShop) -> bool:
         """No lockout: the candidate's shops at the job's location leave a moment of its
         window free."""

@@ -308,6 +308,21 @@ def test_jobs_go_round_the_candidates_fewest_first_then_lowest_id():
     assert given_to(d, [job(loc) for loc in range(10, 17)]) == [1, 2, 3, 1, 2, 3, 1]
 
 
+def test_jobs_given_through_one_scenario_count_for_the_others():
+    d = Distributor(candidates(3), lockout_days=30)
+    other = scenario_rule(id=2)
+    picks = [d.give(RULE if k % 2 else other, job(10 + k)).facts.user_id for k in range(7)]
+    assert picks == [1, 2, 3, 1, 2, 3, 1]
+    # a scenario only two of them may take still goes to the one given fewest so far
+    north = scenario_rule(id=3, regions=["North"])
+    d2 = Distributor(
+        [Candidate(facts=who(user_id=i, region="North" if i > 1 else "South")) for i in (1, 2, 3)],
+        lockout_days=0,
+    )
+    assert given_to(d2, [job(10), job(11)]) == [1, 2]
+    assert given_to(d2, [job(12), job(13)], north) == [3, 2]
+
+
 def test_a_candidate_given_jobs_before_the_batch_starts_where_they_are():
     pool = candidates(3)
     pool[0].given = 2

@@ -26,6 +26,7 @@ class Cap(StrEnum):
     IMPORT_RESPONSES = "responses.import"
     REVIEW_SHOPS = "shops.review"
     MANAGE_ASSIGNMENTS = "assignments.manage"
+    MANAGE_PAYOUTS = "payouts.manage"
     SHOP = "shops.do"
     FILL_SELF_ASSESSMENT = "self_assessment.fill"
     VIEW_INSIGHTS = "insights.view"

@@ -129,6 +129,12 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 Cap.IMPORT_RESPONSES,
                 current=("surveys:import_*",),
             ),
+            NavItem(
+                "Review queue",
+                "shoppers:review_queue",
+                Cap.REVIEW_SHOPS,
+                current=("shoppers:review", "shoppers:review_*"),
+            ),
         ),
     ),
     NavGroup(
@@ -173,6 +179,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 current=("accounts:member_*",),
             ),
             NavItem("Settings", "accounts:org_settings", Cap.MANAGE_ORG),
+            NavItem(
+                "Payouts", "shoppers:payouts", Cap.MANAGE_PAYOUTS, current=("shoppers:payout_*",)
+            ),
             NavItem(
                 "Outbox", "accounts:outbox_list", Cap.MANAGE_OUTBOX, current=("accounts:outbox_*",)
             ),

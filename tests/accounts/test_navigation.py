@@ -35,12 +35,18 @@ EXPECTED = {
             "Campaigns",
             "Contacts",
             "Imports",
+            "Review queue",
         ],
         "Analyse": ANALYSE,
         "Act": ACT,
-        "Administer": ["Members", "Settings", "Outbox"],
+        "Administer": ["Members", "Settings", "Payouts", "Outbox"],
     },
-    "reviewer": {"Set up": SET_UP, "Collect": ["Imports"], "Analyse": ANALYSE, "Act": ACT},
+    "reviewer": {
+        "Set up": SET_UP,
+        "Collect": ["Imports", "Review queue"],
+        "Analyse": ANALYSE,
+        "Act": ACT,
+    },
     "manager": {
         "Set up": SET_UP,
         "Collect": ["My self-assessments", "Campaigns"],
@@ -164,7 +170,13 @@ def test_django_admin_is_listed_for_is_staff_users_only(program_admin, manager, 
     manager.save(update_fields=["is_staff"])
     home = reverse("accounts:org_home", args=[org.slug])
     admin_bar = page_bar(program_admin, home)
-    assert admin_bar.groups["Administer"] == ["Members", "Settings", "Outbox", "Django admin"]
+    assert admin_bar.groups["Administer"] == [
+        "Members",
+        "Settings",
+        "Payouts",
+        "Outbox",
+        "Django admin",
+    ]
     assert admin_bar.hrefs["Django admin"] == reverse("admin:index")
     # A staff user whose role administers nothing still gets the one link to the Django admin.
     assert page_bar(manager, home).groups["Administer"] == ["Django admin"]
@@ -207,6 +219,8 @@ def test_without_an_organisation_only_the_django_admin_can_show(program_admin, o
         ("accounts:member_add", "Administer", "Members"),
         ("accounts:org_settings", "Administer", "Settings"),
         ("accounts:outbox_list", "Administer", "Outbox"),
+        ("shoppers:review_queue", "Collect", "Review queue"),
+        ("shoppers:payouts", "Administer", "Payouts"),
         ("insights:action_list", "Act", "Action plan"),
     ],
 )

@@ -19,6 +19,7 @@ from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Journey, Touchpoint, Wave
+from shoppers.models import Assignment
 from surveys.models import Answer, Aspect, Evidence
 from surveys.question_types import QuestionType
 
@@ -351,9 +352,23 @@ def report_card(request, code):
                 ),
                 "top_gaps": top_gaps(analysis.rows("standard")),
                 "kpis": kpi_figures(organization=request.org, wave=wave, location=location),
+                "shops": approved_shops(request.org, wave=wave, location=location),
             }
         )
     return render(request, "insights/report_card.html", context)
+
+
+SHOPS_LISTED = 50
+
+
+def approved_shops(org, *, wave, location) -> list[Assignment]:
+    """The latest approved shops of the location in the wave, each linking its report card."""
+    shops = Assignment.objects.for_org(org).filter(
+        status=Assignment.Status.APPROVED, wave=wave, location=location
+    )
+    return list(
+        shops.select_related("scenario", "response").order_by("-decided_at", "-pk")[:SHOPS_LISTED]
+    )
 
 
 def top_gaps(rows, limit: int = 5) -> list[dict]:

@@ -165,3 +165,14 @@ def test_the_report_card_takes_a_bounded_number_of_queries(
     client = client_of(manager)
     with django_assert_max_num_queries(16):
         assert client.get(url("shop_report", org, full_shop.pk)).status_code == 200
+
+
+def test_the_location_report_card_links_its_approved_shops(
+    org, scenario, location, wave, ann, manager
+):
+    shop = approved(scenario, location, wave, ann, {"greet": "yes", "smile": "no"})
+    make_shop(S.SUBMITTED, scenario=scenario, location=location, wave=wave, shopper=ann)
+    card = reverse("insights:report_card", args=[org.slug, location.code])
+    html = client_of(manager).get(f"{card}?wave={wave.pk}").content.decode()
+    assert url("shop_report", org, shop.pk) in html
+    assert html.count("/shop-reports/") == 1  # the submitted shop is not listed

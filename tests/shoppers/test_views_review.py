@@ -352,3 +352,34 @@ def test_a_manager_and_a_shopper_cannot_review(org, sent, manager, ann):
     assert client_of(ann).get(url("review_queue", org)).status_code == 403
     bob = add_shopper(org, "bob2@shoppers.test")
     assert client_of(bob).post(url("review_approve", org, sent.pk)).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_posting_at_the_same_moment_one_wins_the_other_is_told(
+    org, shop_of, ann, reviewer
+):
+    from tests.shoppers.shops import race
+
+    shop = shop_of(S.SUBMITTED, ann, answers={"greet": "yes", "smile": "no"})
+    other = make_user("racing-reviewer@acme.test")
+    org.memberships.create(user=other, role="reviewer")
+    approving, returning = client_of(reviewer), client_of(other)
+    results = race(
+        lambda: approving.post(url("review_approve", org, shop.pk), {"seen_status": S.SUBMITTED}),
+        lambda: returning.post(
+            url("review_return", org, shop.pk), {"seen_status": S.SUBMITTED, "comment": "Fix"}
+        ),
+    )
+    assert all(r.status_code == 302 for r in results), results
+    won = [r["Location"] == url("review_queue", org) for r in results]
+    assert sorted(won) == [False, True]  # one decided, the other is sent back to the page
+    loser = results[won.index(False)]
+    assert loser["Location"] == url("review", org, shop.pk)
+    told = (returning if won[0] else approving).get(loser["Location"])
+    assert "changed by someone else" in messages_of(told)
+    shop.refresh_from_db()
+    assert shop.status == (S.APPROVED if won[0] else S.RETURNED)
+    decided = AssignmentEvent.objects.filter(
+        assignment=shop, to_status__in=[S.APPROVED, S.RETURNED]
+    )
+    assert decided.count() == 1

@@ -41,6 +41,7 @@ class DecisionForm(TextRulesMixin, forms.Form):
 
 class ReturnForm(DecisionForm):
     prefix_id = "return"
+    context_name = "return_form"
     label = "What should the shopper correct?"
     help = "Sent to the shopper by email and shown on their shop's page."
     required_message = "Write what the shopper should correct before returning the shop."
@@ -48,6 +49,7 @@ class ReturnForm(DecisionForm):
 
 class RejectForm(DecisionForm):
     prefix_id = "reject"
+    context_name = "reject_form"
     label = "Why is the shop rejected?"
     help = "Sent to the shopper; a rejected shop is not paid and never counts."
     required_message = "Write why the shop is rejected."

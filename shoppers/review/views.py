@@ -102,44 +102,53 @@ def _to_queue(request, text: str) -> HttpResponseRedirect:
     return redirect("shoppers:review_queue", org_slug=request.org.slug)
 
 
+def _decide_with_words(request, pk: int, form_class, decide, done: str):
+    """Return or reject: the comment is required (the form says so beside the field); the
+    service is called with it and the status the page showed."""
+    shop = review_shop(request, pk)
+    form = form_class(request.POST, shop=shop)
+    if not form.is_valid():
+        return render_review(request, shop, **{form_class.context_name: form})
+    try:
+        decide(
+            shop,
+            request.user,
+            form.cleaned_data["comment"],
+            form.cleaned_data["seen_status"],
+        )
+    except DomainError as exc:
+        return _refused(request, shop, exc)
+    return _to_queue(request, done.format(pk=shop.pk, name=_name(shop)))
+
+
 @require_POST
 @org_view(Cap.REVIEW_SHOPS)
 @submit_once
 def review_return(request, pk: int):
-    shop = review_shop(request, pk)
-    form = ReturnForm(request.POST, shop=shop)
-    if not form.is_valid():
-        return render_review(request, shop, return_form=form)
-    try:
-        services.return_shop(
-            assignment=shop,
-            actor=request.user,
-            comment=form.cleaned_data["comment"],
-            seen_status=form.cleaned_data["seen_status"],
-        )
-    except DomainError as exc:
-        return _refused(request, shop, exc)
-    return _to_queue(request, f"Shop #{shop.pk} returned to {_name(shop)} for edits.")
+    return _decide_with_words(
+        request,
+        pk,
+        ReturnForm,
+        lambda shop, actor, words, seen: services.return_shop(
+            assignment=shop, actor=actor, comment=words, seen_status=seen
+        ),
+        "Shop #{pk} returned to {name} for edits.",
+    )
 
 
 @require_POST
 @org_view(Cap.REVIEW_SHOPS)
 @submit_once
 def review_reject(request, pk: int):
-    shop = review_shop(request, pk)
-    form = RejectForm(request.POST, shop=shop)
-    if not form.is_valid():
-        return render_review(request, shop, reject_form=form)
-    try:
-        services.reject_shop(
-            assignment=shop,
-            actor=request.user,
-            reason=form.cleaned_data["comment"],
-            seen_status=form.cleaned_data["seen_status"],
-        )
-    except DomainError as exc:
-        return _refused(request, shop, exc)
-    return _to_queue(request, f"Shop #{shop.pk} rejected; {_name(shop)} is told why.")
+    return _decide_with_words(
+        request,
+        pk,
+        RejectForm,
+        lambda shop, actor, words, seen: services.reject_shop(
+            assignment=shop, actor=actor, reason=words, seen_status=seen
+        ),
+        "Shop #{pk} rejected; {name} is told why.",
+    )
 
 
 @require_POST

@@ -7,32 +7,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.test import Client
-from django.urls import reverse
 
 from cxaudit.accounts.models import User
 from cxaudit.accounts.once import FIELD, REPLAYED
 from shoppers.models import Assignment, PayoutBatch
 from shoppers.payouts import services as payouts
 from tests.shoppers.conftest import add_shopper
+from tests.shoppers.pages import client_of, messages_of, url
 from tests.shoppers.shops import make_shop
 
 S = Assignment.Status
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def url(name: str, org, *args) -> str:
-    return reverse(f"shoppers:{name}", args=[org.slug, *args])
-
-
-def messages_of(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
 
 
 @pytest.fixture

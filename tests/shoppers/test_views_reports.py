@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from shoppers.models import Assignment
@@ -17,20 +16,11 @@ from shoppers.review import services as review
 from surveys.models import Answer, Response
 from tests.factories import make_wave
 from tests.shoppers.conftest import add_shopper
+from tests.shoppers.pages import client_of, url
 from tests.shoppers.shops import jpeg, make_shop, send, take_and_start, upload
 
 S = Assignment.Status
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def url(name: str, org, *args) -> str:
-    return reverse(f"shoppers:{name}", args=[org.slug, *args])
 
 
 def approved(scenario, location, wave, shopper, answers):

@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,24 +19,11 @@ from shoppers.review import services as review
 from surveys.models import Response
 from tests.conftest import make_user
 from tests.shoppers.conftest import add_shopper
+from tests.shoppers.pages import client_of, messages_of, url
 from tests.shoppers.shops import jpeg, make_shop, send, take_and_start, upload
 
 S = Assignment.Status
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def url(name: str, org, *args) -> str:
-    return reverse(f"shoppers:{name}", args=[org.slug, *args])
-
-
-def messages_of(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
 
 
 @pytest.fixture

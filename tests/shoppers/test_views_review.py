@@ -255,17 +255,21 @@ def test_returned_then_resubmitted_can_be_approved(org, sent, reviewer, ann):
 # -- editing an answer -------------------------------------------------------------------------
 
 
-def test_editing_needs_a_reason(org, sent, reviewer):
-    page = post(
-        client_of(reviewer),
+def edit(client, org, shop, question: str, value: str, reason: str):
+    return post(
+        client,
         org,
         "review_edit",
-        sent,
+        shop,
         seen_status=S.SUBMITTED,
-        question="smile",
-        value="yes",
-        reason="",
+        question=question,
+        value=value,
+        reason=reason,
     )
+
+
+def test_editing_needs_a_reason(org, sent, reviewer):
+    page = edit(client_of(reviewer), org, sent, "smile", "yes", "")
     assert page.status_code == 200
     html = page.content.decode()
     assert "Write why the answer is changed" in html
@@ -273,16 +277,7 @@ def test_editing_needs_a_reason(org, sent, reviewer):
 
 
 def test_an_edit_rescores_and_is_kept_in_the_trail(org, sent, reviewer):
-    page = post(
-        client_of(reviewer),
-        org,
-        "review_edit",
-        sent,
-        seen_status=S.SUBMITTED,
-        question="smile",
-        value="yes",
-        reason="The <photo> shows a smile",
-    )
+    page = edit(client_of(reviewer), org, sent, "smile", "yes", "The <photo> shows a smile")
     assert "now scores 100%" in messages_of(page)
     assert Response.objects.get(pk=sent.response_id).score_percent == 100.0
     event = AssignmentEvent.objects.get(assignment=sent, kind=AssignmentEvent.Kind.EDIT)
@@ -293,43 +288,16 @@ def test_an_edit_rescores_and_is_kept_in_the_trail(org, sent, reviewer):
 
 def test_an_invalid_or_unknown_answer_is_refused_with_the_reason(org, sent, reviewer):
     client = client_of(reviewer)
-    bad = post(
-        client,
-        org,
-        "review_edit",
-        sent,
-        seen_status=S.SUBMITTED,
-        question="smile",
-        value="maybe",
-        reason="r",
-    )
+    bad = edit(client, org, sent, "smile", "maybe", "r")
     assert bad.status_code == 200 and "New answer:" in bad.content.decode()
-    unknown = post(
-        client,
-        org,
-        "review_edit",
-        sent,
-        seen_status=S.SUBMITTED,
-        question="receipt",
-        value="x",
-        reason="r",
-    )
+    unknown = edit(client, org, sent, "receipt", "x", "r")
     assert "cannot be corrected here" in messages_of(unknown)
     assert not AssignmentEvent.objects.filter(kind=AssignmentEvent.Kind.EDIT).exists()
 
 
 def test_an_edit_on_a_page_another_reviewer_overtook_is_refused(org, sent, reviewer):
     review.reject_shop(assignment=sent, actor=reviewer, reason="No")
-    page = post(
-        client_of(reviewer),
-        org,
-        "review_edit",
-        sent,
-        seen_status=S.SUBMITTED,
-        question="smile",
-        value="yes",
-        reason="r",
-    )
+    page = edit(client_of(reviewer), org, sent, "smile", "yes", "r")
     assert "changed by someone else" in messages_of(page)
 
 
@@ -369,3 +337,11 @@ def test_two_reviewers_posting_at_the_same_moment_one_wins_the_other_is_told(
         assignment=shop, to_status__in=[S.APPROVED, S.RETURNED]
     )
     assert decided.count() == 1
+
+
+def test_the_review_page_takes_a_bounded_number_of_queries(
+    org, sent, reviewer, django_assert_max_num_queries
+):
+    client = client_of(reviewer)
+    with django_assert_max_num_queries(16):
+        assert client.get(url("review", org, sent.pk)).status_code == 200

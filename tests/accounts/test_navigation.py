@@ -30,6 +30,9 @@ EXPECTED = {
     "program_admin": {
         "Set up": SET_UP,
         "Collect": [
+            "Shops",
+            "Scenarios",
+            "Shopper panel",
             "Self-assessment rounds",
             "My self-assessments",
             "Campaigns",

@@ -100,24 +100,6 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "Collect",
         (
             NavItem(
-                "Shops",
-                "shoppers:shop_list",
-                Cap.MANAGE_ASSIGNMENTS,
-                current=("shoppers:shop_create", "shoppers:shop_bulk", "shoppers:shop_detail"),
-            ),
-            NavItem(
-                "Scenarios",
-                "shoppers:scenario_list",
-                Cap.MANAGE_ASSIGNMENTS,
-                current=("shoppers:scenario_*",),
-            ),
-            NavItem(
-                "Shopper panel",
-                "shoppers:panel",
-                Cap.MANAGE_ASSIGNMENTS,
-                current=("shoppers:shopper_*", "shoppers:programme_settings"),
-            ),
-            NavItem(
                 "Self-assessment rounds",
                 "surveys:selfassess_rounds",
                 Cap.MANAGE_WAVES,
@@ -146,6 +128,24 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 "surveys:import_list",
                 Cap.IMPORT_RESPONSES,
                 current=("surveys:import_*",),
+            ),
+            NavItem(
+                "Shops",
+                "shoppers:shop_list",
+                Cap.MANAGE_ASSIGNMENTS,
+                current=("shoppers:shop_create", "shoppers:shop_bulk", "shoppers:shop_detail"),
+            ),
+            NavItem(
+                "Scenarios",
+                "shoppers:scenario_list",
+                Cap.MANAGE_ASSIGNMENTS,
+                current=("shoppers:scenario_*",),
+            ),
+            NavItem(
+                "Shopper panel",
+                "shoppers:panel",
+                Cap.MANAGE_ASSIGNMENTS,
+                current=("shoppers:shopper_*", "shoppers:programme_settings"),
             ),
         ),
     ),

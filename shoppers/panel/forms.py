@@ -8,10 +8,12 @@ from decimal import Decimal
 from django import forms
 
 from cxaudit.accounts.models import Location, Organization
+from cxaudit.errors import DomainError
 from cxaudit.textinput import TextRulesMixin
 
 from ..models import ShopperProfile, ShopperProgramme
 from ..scheduling.forms import bootstrap_filters
+from .services import PROGRAMME_FIELDS, clean_currency
 
 Status = ShopperProfile.Status
 
@@ -47,7 +49,7 @@ class PanelFilterForm(TextRulesMixin, forms.Form):
         return None if value in (None, "") else value
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextRulesMixin, forms.Form):
     """Approve, decline or deactivate: the status the page showed travels with the click, so
     that a decision taken meanwhile by someone else is reported rather than overridden."""
 
@@ -80,19 +82,7 @@ class ExclusionsForm(TextRulesMixin, forms.Form):
 class ProgrammeForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = ShopperProgramme
-        fields = (
-            "accepting_applications",
-            "terms",
-            "currency",
-            "lockout_days",
-            "daily_self_assign_limit",
-            "open_limit",
-            "report_grace_hours",
-            "return_days",
-            "gps_tolerance_m",
-            "photo_time_tolerance_minutes",
-            "min_seconds_per_answer",
-        )
+        fields = PROGRAMME_FIELDS
         labels = {
             "accepting_applications": "Accept new applications",
             "daily_self_assign_limit": "Jobs taken per day",
@@ -106,10 +96,10 @@ class ProgrammeForm(TextRulesMixin, forms.ModelForm):
         widgets = {"terms": forms.Textarea(attrs={"rows": 6})}
 
     def clean_currency(self) -> str:
-        code = self.cleaned_data["currency"].strip().upper()
-        if len(code) != 3 or not code.isalpha():
-            raise forms.ValidationError("Give a three-letter ISO 4217 code, e.g. GBP.")
-        return code
+        try:
+            return clean_currency(self.cleaned_data["currency"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
     def clean_terms(self) -> str:
         terms = self.cleaned_data["terms"].strip()

@@ -189,6 +189,14 @@ PROGRAMME_FIELDS = (
 )
 
 
+def clean_currency(value: str) -> str:
+    """An ISO 4217 code in capitals ("gbp" -> "GBP"); DomainError naming the field if not one."""
+    code = str(value).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise DomainError("Give a three-letter ISO 4217 code, e.g. GBP.", field="currency")
+    return code
+
+
 @transaction.atomic
 def update_programme(*, programme: ShopperProgramme, values: Mapping[str, Any]) -> ShopperProgramme:
     """Staff: the programme's rules (shops made already keep their deadline)."""
@@ -196,9 +204,7 @@ def update_programme(*, programme: ShopperProgramme, values: Mapping[str, Any]) 
     for name in fields:
         setattr(programme, name, values[name])
     if "currency" in fields:
-        programme.currency = str(programme.currency).strip().upper()
-        if len(programme.currency) != 3 or not programme.currency.isalpha():
-            raise DomainError("Give a three-letter ISO 4217 code, e.g. GBP.", field="currency")
+        programme.currency = clean_currency(programme.currency)
     programme.save(update_fields=fields)
     return programme
 

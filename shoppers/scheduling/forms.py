@@ -27,16 +27,30 @@ def local_datetime(label: str, **kwargs) -> forms.DateTimeField:
     )
 
 
+def shopper_label(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} <{user.email}>" if name else user.email
+
+
 class ShopperChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name()
-        return f"{name} <{obj.email}>" if name else obj.email
+        return shopper_label(obj)
 
 
 class ShoppersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name()
-        return f"{name} <{obj.email}>" if name else obj.email
+        return shopper_label(obj)
+
+
+class WindowMixin:
+    """A visit window that closes after it opens."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and end and end <= start:
+            self.add_error("window_end", "The visit window must close after it opens.")
+        return data
 
 
 def bootstrap_filters(form: forms.Form) -> None:
@@ -204,7 +218,7 @@ class ScenarioForm(TextRulesMixin, forms.ModelForm):
         return data
 
 
-class ShopForm(TextRulesMixin, forms.Form):
+class ShopForm(WindowMixin, TextRulesMixin, forms.Form):
     """One shop; the field names are the service's (create_assignment)."""
 
     scenario = forms.ModelChoiceField(queryset=Scenario.objects.none())
@@ -224,13 +238,6 @@ class ShopForm(TextRulesMixin, forms.Form):
         scope_job_fields(self, organization)
         self.fields["shopper"].queryset = active_shoppers(organization)
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("window_start"), data.get("window_end")
-        if start and end and end <= start:
-            self.add_error("window_end", "The visit window must close after it opens.")
-        return data
-
 
 def scope_job_fields(form: forms.Form, organization: Organization) -> None:
     """The organisation's active scenarios and locations and its waves that are not closed."""
@@ -249,7 +256,7 @@ def scope_job_fields(form: forms.Form, organization: Organization) -> None:
     )
 
 
-class BulkForm(TextRulesMixin, forms.Form):
+class BulkForm(WindowMixin, TextRulesMixin, forms.Form):
     wave = forms.ModelChoiceField(queryset=Wave.objects.none())
     scenarios = forms.ModelMultipleChoiceField(
         queryset=Scenario.objects.none(), widget=forms.CheckboxSelectMultiple
@@ -280,13 +287,6 @@ class BulkForm(TextRulesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         scope_job_fields(self, organization)
         self.fields["shoppers"].queryset = active_shoppers(organization)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("window_start"), data.get("window_end")
-        if start and end and end <= start:
-            self.add_error("window_end", "The visit window must close after it opens.")
-        return data
 
 
 class ShopFilterForm(TextRulesMixin, forms.Form):
@@ -321,14 +321,14 @@ class ShopFilterForm(TextRulesMixin, forms.Form):
         return {name: value for name, value in data.items() if value not in (None, "")}
 
 
-class SeenForm(forms.Form):
+class SeenForm(TextRulesMixin, forms.Form):
     """The status the page showed: an action on a shop that changed meanwhile is refused
     with a message rather than applied to something the user did not see."""
 
     seen = forms.ChoiceField(choices=Assignment.Status.choices, widget=forms.HiddenInput)
 
 
-class AssignForm(TextRulesMixin, SeenForm):
+class AssignForm(SeenForm):
     shopper = ShopperChoiceField(queryset=User.objects.none(), label="Shopper")
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -336,7 +336,7 @@ class AssignForm(TextRulesMixin, SeenForm):
         self.fields["shopper"].queryset = active_shoppers(organization)
 
 
-class ReasonForm(TextRulesMixin, SeenForm):
+class ReasonForm(SeenForm):
     reason = forms.CharField(
         label="Reason",
         max_length=1000,
@@ -351,7 +351,7 @@ class ReasonForm(TextRulesMixin, SeenForm):
         return reason
 
 
-class OfferForm(TextRulesMixin, SeenForm):
+class OfferForm(SeenForm):
     shoppers = ShoppersChoiceField(
         label="Offer it to",
         queryset=User.objects.none(),

@@ -30,14 +30,14 @@ EXPECTED = {
     "program_admin": {
         "Set up": SET_UP,
         "Collect": [
-            "Shops",
-            "Scenarios",
-            "Shopper panel",
             "Self-assessment rounds",
             "My self-assessments",
             "Campaigns",
             "Contacts",
             "Imports",
+            "Shops",
+            "Scenarios",
+            "Shopper panel",
         ],
         "Analyse": ANALYSE,
         "Act": ACT,

@@ -134,7 +134,7 @@ class ScenarioForm(TextRulesMixin, forms.ModelForm):
             "survey": "Visit form",
             "expense_cap": "Expense cap",
             "receipt_question": "Receipt question code",
-            "allow_self_assign": "Shoppers may take it from the job board at once",
+            "allow_self_assign": "Self-assignable",
             "min_rating": "Minimum rating",
             "certification_survey": "Certification quiz",
             "pass_percent": "Quiz pass mark (%)",
@@ -221,9 +221,13 @@ class ScenarioForm(TextRulesMixin, forms.ModelForm):
 class ShopForm(WindowMixin, TextRulesMixin, forms.Form):
     """One shop; the field names are the service's (create_assignment)."""
 
-    scenario = forms.ModelChoiceField(queryset=Scenario.objects.none())
-    location = forms.ModelChoiceField(queryset=Location.objects.none())
-    wave = forms.ModelChoiceField(queryset=Wave.objects.none())
+    scenario = forms.ModelChoiceField(
+        queryset=Scenario.objects.none(), empty_label="Choose a scenario"
+    )
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(), empty_label="Choose a location"
+    )
+    wave = forms.ModelChoiceField(queryset=Wave.objects.none(), empty_label="Choose a wave")
     window_start = local_datetime("Visit window opens")
     window_end = local_datetime("Visit window closes")
     shopper = ShopperChoiceField(
@@ -257,7 +261,7 @@ def scope_job_fields(form: forms.Form, organization: Organization) -> None:
 
 
 class BulkForm(WindowMixin, TextRulesMixin, forms.Form):
-    wave = forms.ModelChoiceField(queryset=Wave.objects.none())
+    wave = forms.ModelChoiceField(queryset=Wave.objects.none(), empty_label="Choose a wave")
     scenarios = forms.ModelMultipleChoiceField(
         queryset=Scenario.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -329,7 +333,12 @@ class SeenForm(TextRulesMixin, forms.Form):
 
 
 class AssignForm(SeenForm):
-    shopper = ShopperChoiceField(queryset=User.objects.none(), label="Shopper")
+    shopper = ShopperChoiceField(
+        queryset=User.objects.none(),
+        label="Shopper",
+        empty_label="Choose a shopper",
+        help_text="Eligibility, exclusions and lockouts are checked; they get an email.",
+    )
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -356,7 +365,8 @@ class OfferForm(SeenForm):
         label="Offer it to",
         queryset=User.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Each eligible shopper gets an email; the first to accept takes the job.",
+        help_text="Choose one or several (Ctrl or ⌘ and click on a computer). Each eligible "
+        "shopper gets an email; the first to accept takes the job.",
     )
 
     def __init__(self, *args, organization: Organization, **kwargs):

@@ -331,6 +331,16 @@ def _changed(request, shop: Assignment, form) -> bool:
     return True
 
 
+def _changed_since(request, shop: Assignment, form) -> bool:
+    """After a refusal: True (and the message) when someone else moved the shop while this
+    request waited for its lock, which says more than the status machine's refusal."""
+    now = Assignment.objects.filter(pk=shop.pk).values_list("status", flat=True).first()
+    if now is None or now == shop.status:
+        return False
+    shop.status = now
+    return _changed(request, shop, form)
+
+
 def _back(request, shop: Assignment):
     return redirect("shoppers:shop_detail", org_slug=request.org.slug, pk=shop.pk)
 
@@ -344,6 +354,8 @@ def _act(request, shop: Assignment, form, name: str, action, done: str):
         try:
             text = action(form.cleaned_data)
         except DomainError as exc:
+            if _changed_since(request, shop, form):
+                return _back(request, shop)
             if exc.field and exc.field in form.fields:
                 apply_domain_error(form, exc)
             else:

@@ -541,8 +541,28 @@ def test_shop_list_takes_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = staff.get(url("shop_list", org), {"status": "assigned", "page": "2"})
     assert len(page.context["page"].object_list) == 11
-    with django_assert_max_num_queries(len(few.captured_queries)):
+
+
+def test_scenario_list_takes_a_constant_number_of_queries(
+    org, staff, scenario, location, wave, django_assert_max_num_queries
+):
+    make_shop(S.OPEN, scenario=scenario, location=location, wave=wave)
+    staff.get(url("scenario_list", org))
+    with django_assert_max_num_queries(30) as few:
         staff.get(url("scenario_list", org))
+    for n in range(20):
+        other = Scenario.objects.create(
+            organization=org,
+            touchpoint=scenario.touchpoint,
+            title=f"Scenario {n}",
+            brief="Go.",
+            survey=scenario.survey,
+            fee=Decimal("5"),
+        )
+        make_shop(S.OPEN, scenario=other, location=location, wave=wave)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = staff.get(url("scenario_list", org))
+    assert len(page.context["page"].object_list) == 21
 
 
 # -- a shop's page and its actions -------------------------------------------------------------
@@ -677,3 +697,38 @@ def test_a_request_of_another_shop_is_not_found(org, staff, job, ann, scenario, 
     elsewhere = make_shop(S.OPEN, scenario=scenario, location=location, wave=wave)
     page = staff.post(url("request_accept", org, elsewhere.pk, asked.pk), {"seen": "open"})
     assert page.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_assigning_one_shop_at_once_one_wins_the_other_is_told(
+    org, job, ann, bob, program_admin
+):
+    from cxaudit.accounts.models import Membership, Role
+    from tests.conftest import make_user
+    from tests.shoppers.shops import race
+
+    colleague = make_user("colleague@acme.test")
+    Membership.objects.create(user=colleague, organization=org, role=Role.PROGRAM_ADMIN)
+
+    def assign(user, shopper):
+        def call():
+            page = client_of(user).post(
+                url("shop_assign", org, job.pk),
+                {"assign-seen": "open", "assign-shopper": shopper.pk},
+                follow=True,
+            )
+            # The page's text, not its context: the test client collects the context of the
+            # templates rendered in any thread.
+            return page.status_code, page.content.decode()
+
+        return call
+
+    results = race(assign(program_admin, ann), assign(colleague, bob))
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert [status for status, _ in results] == [200, 200]
+    said = [html for _, html in results]
+    assert sum("is given to" in s for s in said) == 1
+    assert sum("changed by someone else meanwhile" in s for s in said) == 1
+    job.refresh_from_db()
+    assert job.status == S.ASSIGNED and job.shopper in (ann, bob)
+    assert AssignmentEvent.objects.filter(assignment=job, to_status=S.ASSIGNED).count() == 1

@@ -135,6 +135,24 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 Cap.REVIEW_SHOPS,
                 current=("shoppers:review", "shoppers:review_*"),
             ),
+            NavItem(
+                "Shops",
+                "shoppers:shop_list",
+                Cap.MANAGE_ASSIGNMENTS,
+                current=("shoppers:shop_create", "shoppers:shop_bulk", "shoppers:shop_detail"),
+            ),
+            NavItem(
+                "Scenarios",
+                "shoppers:scenario_list",
+                Cap.MANAGE_ASSIGNMENTS,
+                current=("shoppers:scenario_*",),
+            ),
+            NavItem(
+                "Shopper panel",
+                "shoppers:panel",
+                Cap.MANAGE_ASSIGNMENTS,
+                current=("shoppers:shopper_*", "shoppers:programme_settings"),
+            ),
         ),
     ),
     NavGroup(

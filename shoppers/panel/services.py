@@ -174,6 +174,41 @@ def set_exclusions(*, profile: ShopperProfile, locations, notes: str | None = No
         profile.save(update_fields=["staff_notes"])
 
 
+PROGRAMME_FIELDS = (
+    "accepting_applications",
+    "terms",
+    "currency",
+    "lockout_days",
+    "daily_self_assign_limit",
+    "open_limit",
+    "report_grace_hours",
+    "return_days",
+    "gps_tolerance_m",
+    "photo_time_tolerance_minutes",
+    "min_seconds_per_answer",
+)
+
+
+def clean_currency(value: str) -> str:
+    """An ISO 4217 code in capitals ("gbp" -> "GBP"); DomainError naming the field if not one."""
+    code = str(value).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise DomainError("Give a three-letter ISO 4217 code, e.g. GBP.", field="currency")
+    return code
+
+
+@transaction.atomic
+def update_programme(*, programme: ShopperProgramme, values: Mapping[str, Any]) -> ShopperProgramme:
+    """Staff: the programme's rules (shops made already keep their deadline)."""
+    fields = [name for name in PROGRAMME_FIELDS if name in values]
+    for name in fields:
+        setattr(programme, name, values[name])
+    if "currency" in fields:
+        programme.currency = clean_currency(programme.currency)
+    programme.save(update_fields=fields)
+    return programme
+
+
 # -- certification ---------------------------------------------------------------------------------
 
 NAMESPACE = uuid.UUID("1c8e6a0d-2b7f-4d19-8f3a-5e0b9c4d7a26")

@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from cxaudit.accounts.models import Location, Organization, User
 from cxaudit.errors import DomainError
-from cxaudit.journeys.models import Wave
+from cxaudit.journeys.models import Touchpoint, Wave
 from cxaudit.messaging.services import queue_message
+from surveys.models import Question, Survey
 
 from .. import emails
 from ..models import (
@@ -520,6 +521,85 @@ def create_assignment(
     return assignment
 
 
+# -- scenarios ---------------------------------------------------------------------------------
+
+SCENARIO_FIELDS = (
+    "touchpoint",
+    "title",
+    "brief",
+    "survey",
+    "fee",
+    "expense_cap",
+    "required_evidence",
+    "receipt_question",
+    "allow_self_assign",
+    "regions",
+    "languages",
+    "age_bands",
+    "genders",
+    "min_rating",
+    "certification_survey",
+    "pass_percent",
+)
+
+
+def _scenario_problem(organization: Organization, values: dict[str, Any]) -> None:
+    touchpoint, survey = values["touchpoint"], values["survey"]
+    if not Touchpoint.objects.for_org(organization).filter(pk=touchpoint.pk).exists():
+        raise DomainError("The touchpoint belongs to another organisation.", field="touchpoint")
+    if survey.organization_id != organization.pk or survey.kind != Survey.Kind.MYSTERY_SHOP:
+        raise DomainError("Choose a mystery-shop visit form of this organisation.", field="survey")
+    quiz = values.get("certification_survey")
+    if quiz is not None and (
+        quiz.organization_id != organization.pk or quiz.kind != Survey.Kind.CERTIFICATION
+    ):
+        raise DomainError(
+            "Choose a certification quiz of this organisation.", field="certification_survey"
+        )
+    code = values.get("receipt_question") or ""
+    if (
+        code
+        and not Question.objects.filter(
+            survey__organization=organization, survey__code=survey.code, code=code, type="file"
+        ).exists()
+    ):
+        raise DomainError(
+            f"The visit form has no file question with the code “{code}”.",
+            field="receipt_question",
+        )
+    if values["expense_cap"] and not code:
+        # Expenses are refunded only with a receipt (docs/shoppers.md, Fees).
+        raise DomainError(
+            "Name the form's receipt question: an expense is refunded only with a receipt.",
+            field="receipt_question",
+        )
+
+
+@transaction.atomic
+def save_scenario(
+    *, organization: Organization, values: dict[str, Any], scenario: Scenario | None = None
+) -> Scenario:
+    """Create a scenario, or change one (shops made already keep their fee and expense cap)."""
+    values = {name: values[name] for name in SCENARIO_FIELDS if name in values}
+    _scenario_problem(organization, values)
+    if scenario is None:
+        return Scenario.objects.create(organization=organization, **values)
+    if scenario.organization_id != organization.pk:
+        raise DomainError("A scenario of another organisation.")
+    for name, value in values.items():
+        setattr(scenario, name, value)
+    scenario.save(update_fields=list(values))
+    return scenario
+
+
+@transaction.atomic
+def set_scenario_active(*, scenario: Scenario, active: bool) -> Scenario:
+    """Archive a scenario (no new shops; the shops made stay as they are) or restore it."""
+    Scenario.objects.filter(pk=scenario.pk).update(is_active=active)
+    scenario.is_active = active
+    return scenario
+
+
 # -- bulk --------------------------------------------------------------------------------------
 
 
@@ -905,8 +985,10 @@ __all__ = [
     "problems_taking",
     "release",
     "request_job",
+    "save_scenario",
     "self_assign",
     "send_window_reminders",
+    "set_scenario_active",
     "unassign",
     "update_rating",
     "withdraw_request",

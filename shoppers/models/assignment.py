@@ -61,7 +61,14 @@ WITH_RESPONSE = (*REVIEWABLE_STATUSES, S.RETURNED, S.APPROVED, S.REJECTED)
 
 class AssignmentQuerySet(OrgQuerySet):
     def open_jobs(self) -> AssignmentQuerySet:
-        return self.filter(status=S.OPEN, shopper__isnull=True)
+        """Jobs nobody holds, of a scenario still in use, at an open location, in a wave not
+        closed (the same conditions as `unavailable_reasons`)."""
+        return self.filter(
+            status=S.OPEN,
+            shopper__isnull=True,
+            scenario__is_active=True,
+            location__is_active=True,
+        ).exclude(wave__status=Wave.Status.CLOSED)
 
     def for_shopper(self, user) -> AssignmentQuerySet:
         return self.filter(shopper=user)

@@ -130,6 +130,7 @@ def problems_taking(
     problems = eligibility_problems(facts, facts_mod.rule_of(assignment.scenario), voice)
     if assignment.location_id in facts.excluded:
         problems.append(f"{voice.subject} may not shop this location")
+    problems.extend(unavailable_reasons(assignment))
     if assignment.window_end < at:
         problems.append("its visit window has closed")
     held = facts_mod.held_shops(
@@ -150,6 +151,19 @@ def problems_taking(
         limit_problems(organization=org, shopper=shopper, programme=programme, via=via, at=at)
     )
     return problems
+
+
+def unavailable_reasons(assignment: Assignment) -> list[str]:
+    """What makes a job nobody's to take, whoever asks: its scenario archived, its location
+    closed, its wave closed (the job board leaves such jobs out: `open_jobs`)."""
+    reasons = []
+    if not assignment.scenario.is_active:
+        reasons.append("its scenario is archived")
+    if not assignment.location.is_active:
+        reasons.append("its location is closed")
+    if assignment.wave.status == Wave.Status.CLOSED:
+        reasons.append("its wave is closed")
+    return reasons
 
 
 def limit_problems(

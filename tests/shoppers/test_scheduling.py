@@ -1018,3 +1018,39 @@ def test_the_job_board_and_taking_agree_at_the_lockout_s_edges(
             job, ann, programme=programme, via=scheduling.Via.SELF, at=now
         )
         assert (not problems) is free, (name, problems)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ("scenario", "its scenario is archived"),
+        ("location", "its location is closed"),
+        ("wave", "its wave is closed"),
+    ],
+)
+def test_a_job_of_an_archived_scenario_closed_location_or_closed_wave_is_nobodys(
+    org, job, ann, program_admin, change, reason
+):
+    from shoppers.jobs.board import job_board
+
+    def on_board() -> list[int]:
+        board = job_board(organization=org, user=ann, lockout_days=0, now=timezone.now())
+        return list(board.ids)
+
+    assert on_board() == [job.pk]
+    if change == "scenario":
+        type(job.scenario).objects.filter(pk=job.scenario_id).update(is_active=False)
+    elif change == "location":
+        type(job.location).objects.filter(pk=job.location_id).update(is_active=False)
+    else:
+        type(job.wave).objects.filter(pk=job.wave_id).update(status="closed")
+    job = type(job).objects.get(pk=job.pk)
+    assert on_board() == []
+    for attempt in (
+        lambda: scheduling.self_assign(assignment=job, shopper=ann),
+        lambda: scheduling.request_job(assignment=job, shopper=ann),
+        lambda: scheduling.assign_shopper(assignment=job, shopper=ann, actor=program_admin),
+    ):
+        with pytest.raises(DomainError, match=reason):
+            attempt()
+    assert row(job)["status"] == S.OPEN

@@ -21,10 +21,14 @@ GROUPS = {
         "Campaigns",
         "Contacts",
         "Imports",
+        "Review queue",
+        "Shops",
+        "Scenarios",
+        "Shopper panel",
     ],
     "Analyse": ["Dashboard", "Heatmap", "League", "KPIs"],
     "Act": ["Action plan"],
-    "Administer": ["Members", "Settings", "Outbox", "Django admin"],
+    "Administer": ["Members", "Settings", "Payouts", "Outbox", "Django admin"],
 }
 
 

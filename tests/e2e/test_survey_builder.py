@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from surveys.models import Question
 from surveys.questionnaire import services as builder
@@ -90,12 +91,13 @@ def test_question_form_shows_the_settings_of_the_chosen_type(
     )
     _shot(page, "detail-390")
     page.get_by_role("link", name="Add question to Arrival").click()
+    # The page's script shows the chosen type's settings: wait for it (a loaded machine).
     page.get_by_label("Type").select_option("rating")
-    assert page.get_by_label("Scale from").is_visible()
-    assert not page.get_by_label("Options").is_visible()
+    expect(page.get_by_label("Scale from")).to_be_visible()
+    expect(page.get_by_label("Options")).to_be_hidden()
     page.get_by_label("Type").select_option("multi_choice")
-    assert page.get_by_label("Options").is_visible()
-    assert not page.get_by_label("Scale from").is_visible()
+    expect(page.get_by_label("Options")).to_be_visible()
+    expect(page.get_by_label("Scale from")).to_be_hidden()
     _shot(page, "question-form-390")
     page.get_by_label("Code").fill("extras")
     page.get_by_label("Question text").fill("Which extras were offered?")

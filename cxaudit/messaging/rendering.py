@@ -46,10 +46,16 @@ def _plain(name: str, context: dict) -> str:
     return template.render(Context(context, autoescape=False))
 
 
-def render(message: Message) -> Rendered:
-    """Render `message` now; raises registry.Skip when its purpose no longer wants it sent."""
+def render(message: Message, built: registry.Extra | Exception | None = None) -> Rendered:
+    """Render `message` now; raises registry.Skip when its purpose no longer wants it sent.
+    `built` is what the purpose's build_many already made for it (or raised), if anything."""
     purpose = registry.get(message.purpose)
-    extra = purpose.build(message) if purpose.build else registry.Extra()
+    if isinstance(built, Exception):
+        raise built
+    if built is not None:
+        extra = built
+    else:
+        extra = purpose.build(message) if purpose.build else registry.Extra()
     context = {**message.context, **extra.context, "message": message}
     base = message.template or purpose.template
     subject = " ".join(_plain(f"{base}_subject.txt", context).split())

@@ -20,9 +20,9 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from . import registry
 from .conf import OutboxSettings
 from .models import Message, State
-from . import registry
 from .ratelimit import RateLimiter
 from .registry import Skip
 from .rendering import render

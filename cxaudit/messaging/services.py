@@ -168,32 +168,28 @@ def _queue(
         else:
             _wake(rows, now)
             return len(rows), {(r.purpose, r.key): r.pk for r in rows}
-    taken: dict[tuple[str, str], int] = {}
+    taken = _ids_by_key(wanted, batch_size)
+    rows = [r for r in rows if (r.purpose, r.key) not in taken]
+    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
+    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    _wake(rows, now)
+    # ignore_conflicts leaves the new rows' ids unknown: look them up.
+    return len(rows), _ids_by_key(wanted, batch_size) if want_ids else {}
+
+
+def _ids_by_key(wanted, batch_size: int) -> dict[tuple[str, str], int]:
+    """The ids of the messages already queued among `wanted`'s (purpose, key) pairs."""
+    ids: dict[tuple[str, str], int] = {}
     for purpose in {p for p, _ in wanted}:
         keys = [k for p, k in wanted if p == purpose]
         for start in range(0, len(keys), batch_size):
-            taken.update(
+            ids.update(
                 ((p, k), pk)
                 for p, k, pk in Message.objects.filter(
                     purpose=purpose, key__in=keys[start : start + batch_size]
                 ).values_list("purpose", "key", "pk")
             )
-    rows = [r for r in rows if (r.purpose, r.key) not in taken]
-    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
-    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
-    _wake(rows, now)
-    ids: dict[tuple[str, str], int] = {}
-    if want_ids:  # ignore_conflicts leaves the new rows' ids unknown: look them up
-        for purpose in {p for p, _ in wanted}:
-            keys = [k for p, k in wanted if p == purpose]
-            for start in range(0, len(keys), batch_size):
-                ids.update(
-                    ((p, k), pk)
-                    for p, k, pk in Message.objects.filter(
-                        purpose=purpose, key__in=keys[start : start + batch_size]
-                    ).values_list("purpose", "key", "pk")
-                )
-    return len(rows), ids
+    return ids
 
 
 def _wake(rows: list[Message], now: datetime) -> None:

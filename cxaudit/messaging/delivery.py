@@ -20,6 +20,7 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from . import registry
 from .conf import OutboxSettings
 from .models import Message, State
 from .ratelimit import RateLimiter
@@ -176,18 +177,25 @@ def deliver(token: uuid.UUID, ids: list[int], cfg: OutboxSettings | None = None)
         return report
     limiter = RateLimiter(cfg.rate)
     renew_at = timezone.now() + cfg.lease / 2
+    built: dict[int, registry.Extra | Exception] = {}
     with open_transport() as transport, open_marker() as marker:
         while queue:
+            message = queue.pop(0)
+            if message.pk not in built:
+                built = _build_ahead(message, queue)
+            # Renewed after building, right before the message goes: a sender slowed down
+            # while it built never sends a message whose lease the sweeper already took back.
             if timezone.now() >= renew_at:
                 held = set(Message.objects.claimed_by(token).values_list("pk", flat=True))
                 Message.objects.renew(token, cfg.lease)
                 renew_at = timezone.now() + cfg.lease / 2
-                report.lost += sum(1 for m in queue if m.pk not in held)
+                report.lost += sum(1 for m in (message, *queue) if m.pk not in held)
                 queue = [m for m in queue if m.pk in held]
-                if not queue:
-                    break
-            message = queue.pop(0)
-            outcome = _send_one(message, token, transport, marker, limiter, cfg, report)
+                if message.pk not in held:
+                    continue
+            outcome = _send_one(
+                message, token, transport, marker, limiter, cfg, report, built.pop(message.pk, None)
+            )
             if outcome == "connection_lost":
                 # Nothing more goes through this connection: the rest wait for the next try.
                 error = message.last_error or "the mail server could not be reached"
@@ -203,9 +211,28 @@ def deliver(token: uuid.UUID, ids: list[int], cfg: OutboxSettings | None = None)
     return report
 
 
-def _send_one(message, token, transport, marker, limiter, cfg, report) -> str:
+def _build_ahead(message: Message, queue: list[Message]) -> dict:
+    """What the purpose's build_many makes for `message` and the next few of the same purpose
+    (registry.BUILD_CHUNK); empty when the purpose builds one message at a time, or when
+    build_many itself broke (each message is then built alone, and fails alone)."""
+    purpose = registry.get(message.purpose)
+    if purpose.build_many is None:
+        return {}
+    chunk = [message]
+    for following in queue:
+        if len(chunk) >= registry.BUILD_CHUNK or following.purpose != message.purpose:
+            break
+        chunk.append(following)
     try:
-        rendered = render(message)
+        return purpose.build_many(chunk)
+    except Exception:
+        log.exception("Messages %s could not be built together", [m.pk for m in chunk])
+        return {}
+
+
+def _send_one(message, token, transport, marker, limiter, cfg, report, built=None) -> str:
+    try:
+        rendered = render(message, built)
     except Skip as exc:
         message.mark_cancelled(token, reason=str(exc) or "no longer wanted")
         report.cancelled += 1

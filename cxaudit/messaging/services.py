@@ -131,53 +131,92 @@ def queue_messages(messages: Iterable[NewMessage], *, batch_size: int = 1000) ->
     """Write many messages in the caller's transaction (bulk; a (purpose, key) already queued is
     skipped) and, after commit, wake one sender: no task per message waits in the broker, the
     senders claim them in batches. Returns how many were written."""
+    return _queue(messages, batch_size=batch_size, want_ids=False)[0]
+
+
+def queue_messages_by_key(
+    messages: Iterable[NewMessage], *, batch_size: int = 1000
+) -> dict[tuple[str, str], int]:
+    """queue_messages, returning the id of every message asked for by (purpose, key), whether
+    written now or queued before (a caller that points its rows at their messages needs no
+    lookup by key afterwards)."""
+    return _queue(messages, batch_size=batch_size, want_ids=True)[1]
+
+
+def _queue(
+    messages: Iterable[NewMessage], *, batch_size: int, want_ids: bool
+) -> tuple[int, dict[tuple[str, str], int]]:
     now = timezone.now()
     wanted: dict[tuple[str, str], NewMessage] = {}
     for m in messages:
         wanted.setdefault((m.purpose, m.key[:200]), m)
     if not wanted:
-        return 0
-    taken: set[tuple[str, str]] = set()
+        return 0, {}
+    rows = [_row(m, now) for m in wanted.values()]
+    # A large batch of new events (a campaign's invitations) goes straight through COPY; the
+    # unique (purpose, key) refuses it whole if any was queued before, and the batch then
+    # goes the ordinary way, skipping those. No lookup by key first: on a table whose
+    # statistics lag behind a bulk write (autovacuum off, or not yet run) a 1,000-key lookup
+    # can take a plan that reads every row of the purpose.
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+        try:
+            with transaction.atomic():
+                _copy(rows)
+        except IntegrityError:
+            for row in rows:
+                row.pk = None
+        else:
+            _wake(rows, now)
+            return len(rows), {(r.purpose, r.key): r.pk for r in rows}
+    taken = _ids_by_key(wanted, batch_size)
+    rows = [r for r in rows if (r.purpose, r.key) not in taken]
+    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
+    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    _wake(rows, now)
+    # ignore_conflicts leaves the new rows' ids unknown: look them up.
+    return len(rows), _ids_by_key(wanted, batch_size) if want_ids else {}
+
+
+def _ids_by_key(wanted, batch_size: int) -> dict[tuple[str, str], int]:
+    """The ids of the messages already queued among `wanted`'s (purpose, key) pairs."""
+    ids: dict[tuple[str, str], int] = {}
     for purpose in {p for p, _ in wanted}:
         keys = [k for p, k in wanted if p == purpose]
         for start in range(0, len(keys), batch_size):
-            taken.update(
-                Message.objects.filter(
+            ids.update(
+                ((p, k), pk)
+                for p, k, pk in Message.objects.filter(
                     purpose=purpose, key__in=keys[start : start + batch_size]
-                ).values_list("purpose", "key")
+                ).values_list("purpose", "key", "pk")
             )
-    rows = [_row(m, now) for pk, m in wanted.items() if pk not in taken]
-    _insert(rows, batch_size)
+    return ids
+
+
+def _wake(rows: list[Message], now: datetime) -> None:
     if any(r.due_at <= now for r in rows):
         enqueue_on_commit("messaging.dispatch")
-    return len(rows)
 
 
 COPY_FROM = 200  # rows from which PostgreSQL's COPY is worth it
 
 
-def _insert(rows: list[Message], batch_size: int) -> None:
-    """Insert new message rows. On PostgreSQL a large batch goes through COPY (a campaign's
-    100,000 invitations: several times faster than bulk_create's per-field preparation); if a
-    concurrent writer queued one of the same events meanwhile, COPY fails on the unique key and
-    the batch goes the ordinary way instead, skipping what exists."""
-    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-        try:
-            with transaction.atomic():
-                _copy(rows)
-            return
-        except IntegrityError:
-            pass
-    # ignore_conflicts: a concurrent writer of the same event wins, this one skips it.
-    Message.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
-
-
 def _copy(rows: list[Message]) -> None:
+    """Insert new message rows with COPY (a campaign's 100,000 invitations: several times
+    faster than bulk_create's per-field preparation). Their ids are taken from the sequence
+    first and set on the rows."""
     import json
 
-    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+    table_name = Message._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table_name, len(rows)],
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+    fields = list(Message._meta.concrete_fields)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(Message._meta.db_table)
+    table = connection.ops.quote_name(table_name)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

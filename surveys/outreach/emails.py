@@ -13,7 +13,9 @@ is rendered here, under that language, and handed to the template triple ready-m
 
 from __future__ import annotations
 
+import re
 import secrets
+import uuid
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.core import signing
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from cxaudit.messaging import registry
@@ -82,6 +85,99 @@ def values_for(campaign: Campaign, contact: Contact | None, location=None) -> di
     }
 
 
+class Composer:
+    """The words of one campaign's email in one language, rendered once; each email then only
+    fills in its own values (its message, link and unsubscribe link). A sender makes one per
+    campaign and language for a handful of messages, instead of rendering both bodies for each
+    (docs/outbox.md, "Sending"). The result is exactly what rendering the templates with the
+    email's own values gives: the templates are rendered with markers in the values' places,
+    and each value is put in a marker's place as the template would have put it (escaped in
+    the HTML part, as it is)."""
+
+    FIELDS = ("message_text", "message_html", "url", "unsubscribe_url")
+
+    def __init__(
+        self,
+        *,
+        campaign: Campaign,
+        language: str,
+        reminder: int = 0,
+        unsubscribe: bool = True,
+        test: bool = False,
+    ):
+        self.campaign = campaign
+        self.language = language
+        self.reminder = reminder
+        self.test = test
+        # NUL never reaches a template otherwise: values are cleaned of control characters.
+        marker = "\x00" + uuid.uuid4().hex + ":{}\x00"
+        markers = {name: marker.format(name) for name in self.FIELDS}
+        with translation.override(language):
+            self.expiry = formats.date_format(timezone.localtime(campaign.expires_at), "j F Y")
+            self.reminder_subject = (
+                translation.gettext("Reminder: %(subject)s") if reminder else "%(subject)s"
+            )
+            context = {
+                "campaign": campaign,
+                "message_text": markers["message_text"],
+                "message_html": mark_safe(markers["message_html"]),  # noqa: S308 - a marker
+                "url": markers["url"],
+                "expiry_date": self.expiry,
+                "sender_name": personalise.clean_value(campaign.sender_name),
+                "reminder": reminder,
+                "unsubscribe_url": markers["unsubscribe_url"] if unsubscribe else "",
+                "test": test,
+                "language": language,
+            }
+            text = render_to_string("emails/outreach/body.txt", context)
+            html = render_to_string("emails/outreach/body.html", context)
+        pattern = re.compile("|".join(re.escape(m) for m in markers.values()))
+        names = {m: name for name, m in markers.items()}
+        self.text = self._split(text, pattern, names)
+        self.html = self._split(html, pattern, names)
+
+    @staticmethod
+    def _split(rendered: str, pattern, names) -> list[str | tuple[str]]:
+        """The rendered text as literal pieces and (field name,) slots."""
+        parts: list[str | tuple[str]] = []
+        last = 0
+        for match in pattern.finditer(rendered):
+            parts.append(rendered[last : match.start()])
+            parts.append((names[match.group(0)],))
+            last = match.end()
+        parts.append(rendered[last:])
+        return parts
+
+    @staticmethod
+    def _join(parts, values: dict[str, str]) -> str:
+        return "".join(p if isinstance(p, str) else values[p[0]] for p in parts)
+
+    def compose(self, *, values: dict[str, str], url: str, unsubscribe: str = "") -> dict:
+        """Subject, text body and HTML body of one email."""
+        values = {**values, "expiry_date": self.expiry}
+        subject = self.reminder_subject % {
+            "subject": personalise.fill(self.campaign.subject_template, values)
+        }
+        if self.test:
+            subject = "[TEST] " + subject
+        template = self.campaign.message_template
+        text = self._join(
+            self.text,
+            {"message_text": personalise.fill(template, values), "url": url}
+            | {"unsubscribe_url": unsubscribe},
+        )
+        html = self._join(
+            self.html,
+            {
+                # Escaped as the template's autoescaping escapes them; the message is HTML.
+                "message_html": personalise.fill_html(template, values),
+                "url": escape(url),
+                "unsubscribe_url": escape(unsubscribe),
+            },
+        )
+        return {"subject": subject, "text_body": text, "html_body": mark_safe(html)}  # noqa: S308
+
+
 def compose(
     *,
     campaign: Campaign,
@@ -93,29 +189,14 @@ def compose(
     test: bool = False,
 ) -> dict[str, str]:
     """Subject, text body and HTML body of one email, in `language`."""
-    with translation.override(language):
-        expiry = formats.date_format(timezone.localtime(campaign.expires_at), "j F Y")
-        values = {**values, "expiry_date": expiry}
-        subject = personalise.fill(campaign.subject_template, values)
-        if reminder:
-            subject = translation.gettext("Reminder: %(subject)s") % {"subject": subject}
-        if test:
-            subject = "[TEST] " + subject
-        context = {
-            "campaign": campaign,
-            "message_text": personalise.fill(campaign.message_template, values),
-            "message_html": mark_safe(personalise.fill_html(campaign.message_template, values)),  # noqa: S308 - escaped by fill_html
-            "url": url,
-            "expiry_date": values["expiry_date"],
-            "sender_name": personalise.clean_value(campaign.sender_name),
-            "reminder": reminder,
-            "unsubscribe_url": unsubscribe,
-            "test": test,
-            "language": language,
-        }
-        text = render_to_string("emails/outreach/body.txt", context)
-        html = render_to_string("emails/outreach/body.html", context)
-    return {"subject": subject, "text_body": text, "html_body": mark_safe(html)}  # noqa: S308
+    composer = Composer(
+        campaign=campaign,
+        language=language,
+        reminder=reminder,
+        unsubscribe=bool(unsubscribe),
+        test=test,
+    )
+    return composer.compose(values=values, url=url, unsubscribe=unsubscribe)
 
 
 def why_not_wanted(invitation: Invitation | None, now=None) -> str | None:
@@ -144,52 +225,104 @@ def why_not_wanted(invitation: Invitation | None, now=None) -> str | None:
 
 def new_link(invitation: Invitation) -> str:
     """Make a personal token for one email, store its hash, return the absolute link."""
-    token = secrets.token_urlsafe(32)
-    InvitationLink.objects.create(invitation=invitation, token_hash=token_hash(token))
-    return absolute(reverse("surveys:outreach_link", args=[token]))
+    return new_links([invitation])[0]
 
 
-def _load(message) -> Invitation | None:
-    # One query, no ordering: this runs for every email sent.
-    found = list(
-        Invitation.objects.select_related("campaign__survey", "contact", "location")
-        .filter(pk=message.context.get("invitation_id"))
-        .order_by()[:1]
+def new_links(invitations: list[Invitation]) -> list[str]:
+    """A personal token for each email (one per invitation given), their hashes stored in one
+    insert; the absolute links, in the same order."""
+    tokens = [secrets.token_urlsafe(32) for _ in invitations]
+    InvitationLink.objects.bulk_create(
+        InvitationLink(invitation=invitation, token_hash=token_hash(token))
+        for invitation, token in zip(invitations, tokens, strict=True)
     )
-    return found[0] if found else None
+    path = reverse("surveys:outreach_link", args=["TOKEN"])
+    head, tail = path.split("TOKEN", 1)
+    return [absolute(head + token + tail) for token in tokens]
 
 
-def _build(message, *, reminder: int) -> Extra:
-    invitation = _load(message)
-    reason = why_not_wanted(invitation)
-    if reason:
-        raise Skip(reason)
-    contact = invitation.contact
-    unsubscribe = unsubscribe_url(contact)
-    parts = compose(
-        campaign=invitation.campaign,
-        values=values_for(invitation.campaign, contact, invitation.location),
-        url=new_link(invitation),
-        language=invitation.language,
-        reminder=reminder,
-        unsubscribe=unsubscribe,
-    )
-    return Extra(
-        context=parts,
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
-    )
+def _load(invitation_ids) -> dict[int, Invitation]:
+    # One query, no ordering: this runs for every few emails sent.
+    return {
+        invitation.pk: invitation
+        for invitation in Invitation.objects.select_related(
+            "campaign__survey", "contact", "location"
+        )
+        .filter(pk__in=[pk for pk in invitation_ids if isinstance(pk, int)])
+        .order_by()
+    }
+
+
+def _build_many(messages, *, reminder_of) -> dict[int, Extra | Exception]:
+    """Each message's Extra (or Skip): one query for the invitations, one insert for the links,
+    the campaign's words rendered once per language."""
+    invitations = _load(m.context.get("invitation_id") for m in messages)
+    now = timezone.now()
+    built: dict[int, Extra | Exception] = {}
+    wanted: list[tuple[object, Invitation]] = []
+    for message in messages:
+        invitation = invitations.get(message.context.get("invitation_id"))
+        reason = why_not_wanted(invitation, now)
+        if reason:
+            built[message.pk] = Skip(reason)
+        else:
+            wanted.append((message, invitation))
+    urls = new_links([invitation for _, invitation in wanted])
+    composers: dict[tuple, Composer] = {}
+    for (message, invitation), url in zip(wanted, urls, strict=True):
+        reminder = reminder_of(message)
+        campaign, contact = invitation.campaign, invitation.contact
+        key = (campaign.pk, invitation.language, reminder)
+        if key not in composers:
+            composers[key] = Composer(
+                campaign=campaign, language=invitation.language, reminder=reminder
+            )
+        unsubscribe = unsubscribe_url(contact)
+        parts = composers[key].compose(
+            values=values_for(campaign, contact, invitation.location),
+            url=url,
+            unsubscribe=unsubscribe,
+        )
+        built[message.pk] = Extra(
+            context=parts,
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+    return built
+
+
+def _invitation_reminder(message) -> int:
+    return 0
+
+
+def _reminder_number(message) -> int:
+    return int(message.context.get("reminder", 1))
+
+
+def _build_one(message, reminder_of) -> Extra:
+    outcome = _build_many([message], reminder_of=reminder_of)[message.pk]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def build_invitation(message) -> Extra:
-    return _build(message, reminder=0)
+    return _build_one(message, _invitation_reminder)
 
 
 def build_reminder(message) -> Extra:
-    return _build(message, reminder=int(message.context.get("reminder", 1)))
+    return _build_one(message, _reminder_number)
+
+
+def build_invitations(messages) -> dict[int, Extra | Exception]:
+    return _build_many(messages, reminder_of=_invitation_reminder)
+
+
+def build_reminders(messages) -> dict[int, Extra | Exception]:
+    return _build_many(messages, reminder_of=_reminder_number)
 
 
 def build_test(message) -> Extra:
@@ -232,7 +365,17 @@ def example_values(campaign: Campaign) -> dict[str, str]:
 
 def register() -> None:
     registry.register(
-        INVITATION, label="Survey invitation", template=TEMPLATE, build=build_invitation
+        INVITATION,
+        label="Survey invitation",
+        template=TEMPLATE,
+        build=build_invitation,
+        build_many=build_invitations,
     )
-    registry.register(REMINDER, label="Survey reminder", template=TEMPLATE, build=build_reminder)
+    registry.register(
+        REMINDER,
+        label="Survey reminder",
+        template=TEMPLATE,
+        build=build_reminder,
+        build_many=build_reminders,
+    )
     registry.register(TEST, label="Campaign test email", template=TEMPLATE, build=build_test)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cxaudit.enqueue import send_now
 from cxaudit.messaging.models import Message, State
-from cxaudit.messaging.services import NewMessage, queue_messages
+from cxaudit.messaging.services import NewMessage, queue_messages, queue_messages_by_key
 
 from . import emails, personalise
 from .models import Campaign, Contact, Invitation
@@ -189,11 +189,11 @@ def _write_postgresql(campaign, eligible, first_reminder, now) -> list[int]:
             [table, len(eligible)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    queue_messages(_messages(campaign, eligible, ids))
+    message_of = {
+        key: pk
+        for (_, key), pk in queue_messages_by_key(_messages(campaign, eligible, ids)).items()
+    }
     keys = [f"invitation:{pk}:invite" for pk in ids]
-    message_of = dict(
-        Message.objects.filter(purpose=emails.INVITATION, key__in=keys).values_list("key", "pk")
-    )
     columns = [
         "id",
         "organization_id",

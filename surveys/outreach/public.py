@@ -121,18 +121,20 @@ class InvitationDraftMixin(FormEngineMixin):
 
     def dispatch(self, request, *args, **kwargs):
         held = request.session.get(SESSION_INVITATIONS, [])
-        invitation = (
-            Invitation.objects.select_related(
-                "campaign__survey",
-                "campaign__wave",
-                "campaign__organization",
-                "response__survey",
+        # One query, without ORDER BY (the key is unique); the wave is loaded only by
+        # open_invitation, when a draft is started. This runs on every page of the survey.
+        found = (
+            list(
+                Invitation.objects.select_related(
+                    "campaign__survey", "campaign__organization", "response__survey"
+                )
+                .filter(key=kwargs["key"], pk__in=held)
+                .order_by()[:1]
             )
-            .filter(key=kwargs["key"], pk__in=held)
-            .first()
             if held
-            else None
+            else []
         )
+        invitation = found[0] if found else None
         if invitation is None:
             return link_page(request, "session", language=i18n.browser_language(request))
         self.invitation = invitation

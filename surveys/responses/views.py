@@ -153,6 +153,7 @@ class FormEngineMixin:
                 for code, message in (errors or [])
             ]
             sections_html, config, section_count = "", engine_config(structure), len(sections)
+        urls = self.endpoint_urls(response) if response is not None else {}
         context = {
             "base_template": self.base_template(),
             "mode": self.mode,
@@ -163,7 +164,7 @@ class FormEngineMixin:
             "section_count": section_count,
             "errors": field_errors,
             "error_list": error_list,
-            "urls": self.endpoint_urls(response) if response is not None else {},
+            "urls": urls,
             "engine": {
                 **config,
                 "mode": self.mode,
@@ -171,7 +172,7 @@ class FormEngineMixin:
                 "serverSavedAt": int(response.updated_at.timestamp() * 1000)
                 if response is not None and response.draft
                 else 0,
-                "urls": self.endpoint_urls(response) if response is not None else {},
+                "urls": urls,
                 "maxUploadBytes": max_bytes(),
                 "messages": self.engine_messages(),
             },

@@ -246,6 +246,38 @@ def test_a_long_campaign_is_shown_by_week(org, program_admin, admin_client_org):
     ]
 
 
+def test_progress_counts_by_location_delivery_and_day_in_one_pass(
+    org, program_admin, django_assert_num_queries
+):
+    from surveys.outreach.progress import campaign_progress
+
+    north = Location.objects.create(organization=org, code="N", name="north desk")
+    south = Location.objects.create(organization=org, code="S", name="South desk")
+    contacts(org, 3, location=north, prefix="n")
+    contacts(org, 2, location=south, prefix="s")
+    contacts(org, 1, prefix="x")  # no location: the campaign has none either
+    c = campaign(org, actor=program_admin)
+    services.launch_campaign(campaign=c, actor=program_admin)
+    launch.write_invitations(campaign_id=c.pk)
+    outbox.deliver_due(limit=4)  # the first four: north's three and one of south's
+    answer(Invitation.objects.filter(campaign=c, location=north).order_by("pk").first())
+    Message.objects.filter(state="queued").update(state="failed")
+    with django_assert_num_queries(2):  # the one pass, and the answers by day
+        progress = campaign_progress(c)
+    assert (progress.invitations, progress.sent, progress.failed, progress.queued) == (6, 4, 2, 0)
+    assert (progress.completed, progress.opened, progress.response_rate) == (1, 1, 25.0)
+    assert progress.by_location == [
+        {"location": "north desk", "invited": 3, "sent": 3, "completed": 1, "rate": 33.3},
+        {"location": "South desk", "invited": 2, "sent": 1, "completed": 0, "rate": 0.0},
+        {"location": "—", "invited": 1, "sent": 0, "completed": 0, "rate": None},
+    ]
+    today = timezone.localdate()
+    assert [(r["day"], r["sent"], r["completed"]) for r in progress.by_day] == [(today, 4, 1)]
+    assert campaign_progress(c, location_ids=[south.pk]).by_location == [
+        {"location": "South desk", "invited": 2, "sent": 1, "completed": 0, "rate": 0.0}
+    ]
+
+
 def test_the_blank_form_of_a_published_version_is_rendered_once_per_process(
     org, program_admin, client, django_assert_max_num_queries
 ):

@@ -4,13 +4,11 @@ fills the form with a photo, records the visit and sends it; every page fits the
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from cxaudit.accounts.models import Location
 from shoppers.models import Assignment, Certification, Scenario
@@ -21,7 +19,8 @@ from shoppers.visits import services as visits
 from surveys.models import Evidence, Response
 from surveys.responses.services import start_response
 from tests.conftest import login, wait_for
-from tests.factories import make_standard, make_survey, make_wave
+from tests.e2e.shops import desk_visit, fits, receipt_photo
+from tests.factories import make_survey
 from tests.shoppers.conftest import add_shopper
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,57 +29,8 @@ ARTIFACTS = Path("test-artifacts")
 
 @pytest.fixture
 def job(org, program_admin):
-    std = make_standard(org, "GREET", name="Greeted within 30 seconds")
-    form = make_survey(
-        org,
-        [
-            {
-                "title": "At the desk",
-                "questions": [
-                    {
-                        "code": "greet",
-                        "type": "yes_no",
-                        "standard": std,
-                        "points": 1,
-                        "required": True,
-                        "text": "Were you greeted within 30 seconds?",
-                    },
-                    {
-                        "code": "receipt",
-                        "type": "file",
-                        "points": 0,
-                        "text": "Photo of the receipt",
-                    },
-                    {
-                        "code": "story",
-                        "type": "long_text",
-                        "points": 0,
-                        "text": "What happened, in your words",
-                    },
-                ],
-            }
-        ],
-        code="visit",
-        title="Desk visit",
-    )
-    scenario = Scenario.objects.create(
-        organization=org,
-        touchpoint=std.touchpoint,
-        title="Ask for a refund at the desk",
-        brief="Ask for a refund of a <b>day return</b>.\nNote the time you waited.",
-        survey=form,
-        fee=Decimal("25.00"),
-        expense_cap=Decimal("10.00"),
-        receipt_question="receipt",
-        required_evidence="A photo of the receipt",
-    )
-    location = Location.objects.create(
-        organization=org, code="KGX", name="Kingsbridge", region="North"
-    )
-    wave = make_wave(org, "Now")
-    today = timezone.localdate()
-    wave.starts_on, wave.ends_on = today - dt.timedelta(days=10), today + dt.timedelta(days=30)
-    wave.save()
+    d = desk_visit(org)
+    scenario, location, wave = d["scenario"], d["location"], d["wave"]
     now = timezone.now()
     return scheduling.create_assignment(
         organization=org,
@@ -93,21 +43,9 @@ def job(org, program_admin):
     )
 
 
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"shopper-{name}-390.png"), full_page=True)
-
-
-def photo(tmp_path) -> Path:
-    path = tmp_path / "receipt.jpg"
-    data = io.BytesIO()
-    Image.new("RGB", (640, 480), "orange").save(data, "JPEG")
-    path.write_bytes(data.getvalue())
-    return path
 
 
 def test_a_shopper_takes_a_job_and_sends_the_visit_from_a_phone(page, org, job, tmp_path):
@@ -142,7 +80,7 @@ def test_a_shopper_takes_a_job_and_sends_the_visit_from_a_phone(page, org, job, 
     page.get_by_role("heading", name="Desk visit").wait_for()
     assert page.get_by_text("Visit details not recorded yet").is_visible()
     page.get_by_label("Yes", exact=True).check()
-    page.get_by_label("Photo of the receipt").set_input_files(str(photo(tmp_path)))
+    page.get_by_label("Photo of the receipt").set_input_files(str(receipt_photo(tmp_path)))
     page.get_by_text("Attached: receipt.jpg").wait_for()
     page.get_by_label("What happened, in your words").fill("Queue of 4 <people>; greeted at once.")
     page.get_by_label("What happened, in your words").blur()

@@ -6,28 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from shoppers.models import Assignment, Scenario
+from cxaudit.accounts.models import Location
+from shoppers.models import Assignment
 from shoppers.review import services as review
 from shoppers.scheduling import services as scheduling
 from shoppers.visits import services as visits
 from tests.conftest import login
-from tests.factories import make_standard, make_survey, make_wave
+from tests.e2e.shops import desk_visit, fits
 from tests.shoppers.conftest import add_shopper
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path("test-artifacts")
 S = Assignment.Status
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def shot(page, name: str) -> None:
@@ -38,47 +34,8 @@ def shot(page, name: str) -> None:
 @pytest.fixture
 def shops(org, program_admin, reviewer):
     """Two sent shops of Ann: one submitted, one returned once and sent again."""
-    std = make_standard(org, "GREET", name="Greeted within 30 seconds")
-    form = make_survey(
-        org,
-        [
-            {
-                "title": "At the desk",
-                "questions": [
-                    {
-                        "code": "greet",
-                        "type": "yes_no",
-                        "standard": std,
-                        "points": 1,
-                        "required": True,
-                        "text": "Were you greeted within 30 seconds?",
-                    },
-                    {
-                        "code": "story",
-                        "type": "long_text",
-                        "points": 0,
-                        "text": "What happened, in your words",
-                    },
-                ],
-            }
-        ],
-        code="visit",
-        title="Desk visit",
-    )
-    scenario = Scenario.objects.create(
-        organization=org,
-        touchpoint=std.touchpoint,
-        title="Ask for a refund at the desk",
-        brief="Ask for a refund of a <b>day return</b>.",
-        survey=form,
-        fee=Decimal("25.00"),
-    )
-    from cxaudit.accounts.models import Location
-
-    wave = make_wave(org, "Now")
-    today = timezone.localdate()
-    wave.starts_on, wave.ends_on = today - dt.timedelta(days=10), today + dt.timedelta(days=30)
-    wave.save()
+    d = desk_visit(org, receipt=False, brief="Ask for a refund of a <b>day return</b>.")
+    scenario, wave = d["scenario"], d["wave"]
     ann = add_shopper(org, "ann@shoppers.test", home_region="North", languages=["en"])
     now = timezone.now()
 

@@ -6,21 +6,17 @@ shop's report card and the gap report counts it. Each email reaches the SMTP ser
 from __future__ import annotations
 
 import datetime as dt
-import io
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
-from cxaudit.accounts.models import Location
 from cxaudit.messaging.models import Message, State
-from shoppers.models import Assignment, Scenario
+from shoppers.models import Assignment
 from surveys.models import Answer, Response
 from tests.conftest import login, wait_for
-from tests.factories import make_standard, make_survey, make_wave
+from tests.e2e.shops import desk_visit, fits, receipt_photo
 from tests.messaging.test_faults import Workers
 from tests.shoppers.conftest import add_shopper
 
@@ -40,57 +36,7 @@ def worker(redis_url, tmp_path, smtp_sink):
 
 @pytest.fixture
 def programme(org):
-    std = make_standard(org, "GREET", name="Greeted within 30 seconds")
-    form = make_survey(
-        org,
-        [
-            {
-                "title": "At the desk",
-                "questions": [
-                    {
-                        "code": "greet",
-                        "type": "yes_no",
-                        "standard": std,
-                        "points": 1,
-                        "required": True,
-                        "text": "Were you greeted within 30 seconds?",
-                    },
-                    {
-                        "code": "receipt",
-                        "type": "file",
-                        "points": 0,
-                        "text": "Photo of the receipt",
-                    },
-                    {
-                        "code": "story",
-                        "type": "long_text",
-                        "points": 0,
-                        "text": "What happened, in your words",
-                    },
-                ],
-            }
-        ],
-        code="visit",
-        title="Desk visit",
-    )
-    scenario = Scenario.objects.create(
-        organization=org,
-        touchpoint=std.touchpoint,
-        title="Ask for a refund at the desk",
-        brief="Ask for a refund of a day return. Note the time you waited.",
-        survey=form,
-        fee=Decimal("25.00"),
-        expense_cap=Decimal("10.00"),
-        receipt_question="receipt",
-    )
-    location = Location.objects.create(
-        organization=org, code="KGX", name="Kingsbridge", region="North"
-    )
-    wave = make_wave(org, "Now")
-    today = timezone.localdate()
-    wave.starts_on, wave.ends_on = today - dt.timedelta(days=10), today + dt.timedelta(days=30)
-    wave.save()
-    return {"std": std, "scenario": scenario, "location": location, "wave": wave}
+    return desk_visit(org, brief="Ask for a refund of a day return. Note the time you waited.")
 
 
 def _context(browser, live_server, width: int):
@@ -100,18 +46,6 @@ def _context(browser, live_server, width: int):
     page = context.new_page()
     page.set_default_timeout(20_000)
     return context, page
-
-
-def _photo(tmp_path) -> Path:
-    path = tmp_path / "receipt.jpg"
-    data = io.BytesIO()
-    Image.new("RGB", (640, 480), "orange").save(data, "JPEG")
-    path.write_bytes(data.getvalue())
-    return path
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def _shot(page, name: str) -> None:
@@ -176,7 +110,7 @@ def test_the_whole_loop_from_a_new_shop_to_the_gap_report(
     phone.get_by_role("button", name="Start the visit").click()
     phone.get_by_role("heading", name="Desk visit").wait_for()
     phone.get_by_label("Yes", exact=True).check()
-    phone.get_by_label("Photo of the receipt").set_input_files(str(_photo(tmp_path)))
+    phone.get_by_label("Photo of the receipt").set_input_files(str(receipt_photo(tmp_path)))
     phone.get_by_text("Attached: receipt.jpg").wait_for()
     phone.get_by_label("What happened, in your words").fill("Greeted at once.")
     phone.get_by_label("What happened, in your words").blur()
@@ -195,7 +129,7 @@ def test_the_whole_loop_from_a_new_shop_to_the_gap_report(
     phone.get_by_role("link", name="Fill in the visit form").click()
     phone.get_by_role("button", name="Submit").click()
     phone.get_by_role("heading", name="Sent for review").wait_for()
-    assert _fits(phone)
+    assert fits(phone)
     shop.refresh_from_db()
     assert shop.status == Assignment.Status.SUBMITTED
     response = Response.objects.get(pk=shop.response_id)
@@ -253,7 +187,7 @@ def test_the_whole_loop_from_a_new_shop_to_the_gap_report(
         thumbs.nth(i).evaluate("img => img.decode()")  # rejects when the image does not load
         assert thumbs.nth(i).evaluate("img => img.naturalWidth") > 0
     _shot(mgr, "report-card")
-    assert _fits(mgr)
+    assert fits(mgr)
     mgr.goto(f"/o/{org.slug}/insights/standards/{p['std'].pk}/?wave={p['wave'].name}")
     table = mgr.locator("table", has_text="Every perspective of GREET")
     row = table.locator("tr").filter(has=mgr.locator("th", has_text="Observed"))

@@ -417,8 +417,33 @@ def _visit(
             upload=SimpleUploadedFile("receipt.jpg", photo, content_type="image/jpeg"),
         )
         raw["receipt"] = str(evidence.key)
-    return visits.submit_visit(
+    job = visits.submit_visit(
         assignment=job, shopper=user, raw_answers=raw, at=visit + dt.timedelta(minutes=30)
+    )
+    _in_order(
+        job, started=visit - dt.timedelta(minutes=20), recorded=visit + dt.timedelta(minutes=26)
+    )
+    return job
+
+
+def _in_order(job: Assignment, *, started: dt.datetime, recorded: dt.datetime) -> None:
+    """The services stamped "created", "assigned" and "visit recorded" with the seed's clock;
+    the visit itself is in the past. Put them where they belong, so the history reads in order:
+    created and given a day before the visit started, the details recorded after the visit."""
+    given = started - dt.timedelta(days=1)
+    K = AssignmentEvent.Kind
+    for event in AssignmentEvent.objects.filter(assignment=job, at__gt=recorded):
+        if event.kind == K.CREATED:
+            event.at = given
+        elif event.kind == K.TRANSITION and event.to_status == Assignment.Status.ASSIGNED:
+            event.at = given + dt.timedelta(minutes=5)
+        elif event.kind == K.VISIT:
+            event.at = recorded
+        else:
+            continue
+        event.save(update_fields=["at"])
+    Assignment.objects.filter(pk=job.pk).update(
+        created_at=given, assigned_at=given + dt.timedelta(minutes=5)
     )
 
 

@@ -87,3 +87,17 @@ def test_a_second_run_changes_nothing(demo):
         PayoutBatch.objects.count(),
     )
     assert after == before
+
+
+def test_every_demo_shops_history_reads_in_order(demo):
+    """Seeded through the services, whose clock is the seed's: the history of each shop still
+    reads forwards (created, given, started, recorded, sent, decided)."""
+    from shoppers.models import AssignmentEvent
+
+    for shop in Assignment.objects.for_org(demo):
+        times = list(
+            AssignmentEvent.objects.filter(assignment=shop)
+            .order_by("pk")
+            .values_list("at", flat=True)
+        )
+        assert times == sorted(times), shop.pk

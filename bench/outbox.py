@@ -63,6 +63,11 @@ class Sink:
         sink = self
 
         class Handler:
+            async def handle_EHLO(self, server, session, envelope, hostname, responses):
+                session.host_name = hostname
+                responses.insert(-1, "250-PIPELINING")  # as Postfix, Exim and the big senders
+                return responses
+
             async def handle_DATA(self, server, session, envelope):
                 found = MSGID.search(envelope.content)
                 sink.ids[found.group(1) if found else b"?"] += 1

@@ -314,15 +314,18 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
 class SmtpSink:
     """A real SMTP server in this process. `reject` maps a recipient to the reply its RCPT gets
     (e.g. "550 5.1.1 No such user"), `reject_data` the reply to the end of a message for that
-    recipient (after the whole message was sent); `stop()` / `start()` take it off and back on
-    its port (connections are refused meanwhile); `message_ids()` counts deliveries by
-    Message-ID."""
+    recipient (after the whole message was sent), `reject_sender` the reply every MAIL gets;
+    `pipelining` says whether EHLO offers PIPELINING (RFC 2920); `stop()` / `start()` take it
+    off and back on its port (connections are refused meanwhile); `message_ids()` counts
+    deliveries by Message-ID."""
 
     host: str
     port: int
     messages: list = field(default_factory=list)
     reject: dict = field(default_factory=dict)
     reject_data: dict = field(default_factory=dict)
+    reject_sender: str = ""
+    pipelining: bool = True
     controller: object = None
 
     def wait(self, count: int = 1, timeout: float = 10.0) -> list:
@@ -349,6 +352,19 @@ class SmtpSink:
         sink = self
 
         class Handler:
+            async def handle_EHLO(self, server, session, envelope, hostname, responses):
+                session.host_name = hostname
+                if sink.pipelining:
+                    responses.insert(-1, "250-PIPELINING")
+                return responses
+
+            async def handle_MAIL(self, server, session, envelope, address, mail_options):
+                if sink.reject_sender:
+                    return sink.reject_sender
+                envelope.mail_from = address
+                envelope.mail_options.extend(mail_options)
+                return "250 OK"
+
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
                 if address in sink.reject:
                     return sink.reject[address]

@@ -474,3 +474,55 @@ def test_the_sent_record_connection_commits_without_waiting_for_the_disk():
     with connection.cursor() as cursor:  # the application's own connection is left as it was
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] != "off"
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+@pytest.mark.parametrize(
+    "refusal, state, error",
+    [
+        ({"reject_sender": "553 5.7.1 Sender not allowed"}, State.FAILED, "sender refused: 553"),
+        ({"reject_sender": "451 4.3.0 Try later"}, State.RETRY, "sender refused: 451"),
+        ({"reject": {"pat@example.test": "550 No such user"}}, State.FAILED, "recipient"),
+        ({"reject_data": {"pat@example.test": "554 Spam"}}, State.FAILED, "message refused: 554"),
+        ({}, State.SENT, ""),
+    ],
+    ids=["sender-5xx", "sender-4xx", "recipient-5xx", "data-5xx", "accepted"],
+)
+def test_each_refusal_is_recorded_with_or_without_pipelining(
+    smtp_sink, published, pipelining, refusal, state, error
+):
+    smtp_sink.pipelining = pipelining
+    for name, value in refusal.items():
+        setattr(smtp_sink, name, value)
+    message = note()
+    deliver_due()
+    message.refresh_from_db()
+    assert message.state == state and error in message.last_error
+    # The connection is still usable after a refusal: the next message goes.
+    smtp_sink.reject_sender, smtp_sink.reject, smtp_sink.reject_data = "", {}, {}
+    after = note(key="n2")
+    assert deliver_due().sent == 1
+    assert smtp_sink.message_ids()[after.message_id] == 1
+
+
+def test_a_server_offering_pipelining_gets_the_envelope_in_one_write(
+    smtp_sink, published, monkeypatch
+):
+    import smtplib
+
+    writes = []
+    real_send = smtplib.SMTP.send
+
+    def send(self, s):
+        writes.append(s if isinstance(s, bytes) else s.encode())
+        return real_send(self, s)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", send)
+    note()
+    note(key="n2", to="sam@example.test")
+    assert deliver_due().sent == 2
+    envelopes = [w for w in writes if w.startswith(b"MAIL FROM:")]
+    assert [w.split(b"\r\n")[1:] for w in envelopes] == [
+        [b"RCPT TO:<pat@example.test>", b"DATA", b""],
+        [b"RCPT TO:<sam@example.test>", b"DATA", b""],
+    ]

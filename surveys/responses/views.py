@@ -400,7 +400,8 @@ class PreviewView(OrgViewMixin, FormEngineMixin, View):
 
 class EvidenceFileView(OrgViewMixin, View):
     """Serves one evidence file to its respondent, or to staff who may see its response's
-    location (cxaudit.accounts.scope, as the drill-down that links it); never as HTML."""
+    location (cxaudit.accounts.scope, as the drill-down that links it) once the response counts
+    (reviewers before); never as HTML."""
 
     capability = Cap.VIEW_ORG
     http_method_names = ["get"]
@@ -415,7 +416,13 @@ class EvidenceFileView(OrgViewMixin, View):
         if own:
             allowed = scope.allows(response.location_id, org_wide=True)
         else:
-            allowed = self.org_ctx.can(Cap.VIEW_SURVEYS) and scope.allows(response.location_id)
+            # A mystery shop not yet approved is the reviewers' business alone (the analysis
+            # and the report cards show it only once it counts).
+            allowed = (
+                self.org_ctx.can(Cap.VIEW_SURVEYS)
+                and scope.allows(response.location_id)
+                and (response.counted or self.org_ctx.can(Cap.REVIEW_SHOPS))
+            )
         if not allowed:
             raise Http404("Not found.")
         return serve_evidence(evidence)

@@ -187,3 +187,21 @@ def test_a_photo_without_or_with_a_malformed_time_has_none(org, shopper, draft):
         r = _upload(org, shopper, draft, content, "x.jpg")
         evidence = Evidence.objects.get(key=r.json()["key"])
         assert evidence.taken_at is None and len(evidence.content_hash) == 64
+
+
+def test_a_shops_evidence_reaches_managers_only_once_it_counts(
+    org, shopper, draft, reviewer, manager
+):
+    from surveys.models import Response
+
+    key = _upload(org, shopper, draft, _png(), "p.png").json()["key"]
+    url = reverse("surveys:evidence_file", kwargs={"org_slug": org.slug, "key": key})
+    Response.objects.filter(pk=draft.pk).update(counted=False)
+    c = Client()
+    c.force_login(manager)
+    assert c.get(url).status_code == 404  # awaiting review: the reviewers' business
+    c.force_login(reviewer)
+    assert c.get(url).status_code == 200
+    Response.objects.filter(pk=draft.pk).update(counted=True)  # approved
+    c.force_login(manager)
+    assert c.get(url).status_code == 200

@@ -69,10 +69,10 @@ def _why(ip: IPAddress) -> str | None:
         return "the unspecified address"
     if ip.version == 4 and ip in SHARED:
         return "a shared (carrier-grade NAT) address"
-    if ip.is_private:
-        return "a private address"
     if ip.is_reserved:
         return "a reserved address"
+    if ip.is_private:  # also documentation and benchmarking ranges (Python's registry)
+        return "a private address"
     if not ip.is_global:
         return "not a public address"
     return None

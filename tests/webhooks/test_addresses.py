@@ -16,7 +16,7 @@ REFUSED = [
     ("100.64.0.1", "shared"),
     ("169.254.169.254", "link-local"),
     ("169.254.0.1", "link-local"),
-    ("0.0.0.0", "unspecified"),
+    ("0.0.0.0", "unspecified"),  # noqa: S104 (an address to refuse, not to bind)
     ("224.0.0.1", "multicast"),
     ("240.0.0.1", "reserved"),
     ("255.255.255.255", "reserved"),

@@ -149,3 +149,20 @@ def test_the_outbox_imports_no_app_above_it():
                     if t.startswith(above)
                 ]
     assert offences == []
+
+
+def test_webhooks_import_no_app_that_emits():
+    """cxaudit.webhooks sits above accounts and below every app that emits events."""
+    above = ("cxaudit.journeys", "cxaudit.insights", "surveys", "shoppers")
+    offences = []
+    for module, path in MODULES.items():
+        if not module.startswith("cxaudit.webhooks"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                offences += [
+                    f"{module} imports {t}"
+                    for t, _ in _targets(module, node)
+                    if t.startswith(above)
+                ]
+    assert offences == []

@@ -7,7 +7,17 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
         from cxaudit.messaging import registry
+
+        from .addresses import parse_cidrs
+
+        try:
+            parse_cidrs(settings.CXAUDIT_WEBHOOK_ALLOW_CIDRS)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"CXAUDIT_WEBHOOK_ALLOW_CIDRS: {exc}") from exc
 
         from . import emails
 

@@ -3,6 +3,8 @@ create, edit, disable, new secret), their deliveries with every attempt, and "re
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
@@ -180,8 +182,17 @@ def delivery_detail(request, pk):
             "endpoint": delivery.endpoint,
             "tries": delivery.tries.all(),
             "replays": delivery.replays.only("pk", "state", "created_at"),
+            "body": _pretty(delivery.body),
         },
     )
+
+
+def _pretty(body: str) -> str:
+    """The body indented for reading (the bytes sent are the compact original)."""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
 
 
 @require_POST

@@ -248,6 +248,14 @@ class SweepReport:
     due: int
     woken: int
 
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "requeued": self.requeued,
+            "failed": self.failed,
+            "due": self.due,
+            "woken": self.woken,
+        }
+
 
 def sweep_outbox(
     queryset: OutboxQuerySet, cfg: OutboxSettings, *, wake_task: str, wake: bool = True

@@ -10,7 +10,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from cxaudit.messaging.models import OutboxQuerySet, OutboxRow, State
+from cxaudit.messaging.models import (
+    OutboxQuerySet,
+    OutboxRow,
+    outbox_constraints,
+    outbox_indexes,
+)
 
 from .events import EVENTS
 
@@ -99,29 +104,10 @@ class Delivery(OutboxRow):
                 condition=Q(replay_of__isnull=True),
                 name="webhook_delivery_once",
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=State.values), name="webhook_delivery_state_valid"
-            ),
-            models.CheckConstraint(
-                condition=~Q(state=State.SENDING) | Q(lease_token__isnull=False),
-                name="webhook_delivery_sending_has_lease",
-            ),
-            models.CheckConstraint(
-                condition=~Q(state=State.SENT) | Q(sent_at__isnull=False),
-                name="webhook_delivery_sent_has_time",
-            ),
+            *outbox_constraints("webhook_delivery"),
         ]
         indexes = [
-            models.Index(
-                fields=["due_at", "id"],
-                name="webhook_delivery_due_idx",
-                condition=Q(state__in=["queued", "retry"]),
-            ),
-            models.Index(
-                fields=["lease_expires_at"],
-                name="webhook_delivery_lease_idx",
-                condition=Q(state="sending"),
-            ),
+            *outbox_indexes("webhook_delivery"),
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_ep_idx"),
         ]
 

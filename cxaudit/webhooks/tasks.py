@@ -29,10 +29,4 @@ def dispatch() -> dict:
 @shared_task(name="webhooks.sweep", acks_late=True)
 def sweep() -> dict:
     """Periodic: take back what lost senders left, and wake senders for due deliveries."""
-    result = services.sweep()
-    return {
-        "requeued": result.requeued,
-        "failed": result.failed,
-        "due": result.due,
-        "woken": result.woken,
-    }
+    return services.sweep().as_dict()

@@ -21,6 +21,7 @@ from cxaudit.accounts.models import Membership, Organization
 from cxaudit.accounts.roles import Role
 from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError
+from cxaudit.messaging.delivery import Report
 from cxaudit.messaging.models import State
 from cxaudit.messaging.services import SweepReport, queue_message, sweep_outbox
 
@@ -208,22 +209,6 @@ def replay_delivery(*, delivery: Delivery) -> Delivery:
 # --- Sending --------------------------------------------------------------------------------
 
 
-@dataclass
-class Report:
-    sent: int = 0
-    retry: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    lost: int = 0
-
-    @property
-    def handled(self) -> int:
-        return self.sent + self.retry + self.failed + self.cancelled + self.lost
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("sent", "retry", "failed", "cancelled", "lost")}
-
-
 def deliver_due(*, limit: int | None = None, only: list[int] | None = None) -> Report:
     """Claim up to one batch of due deliveries (or just `only`) and send them, one by one."""
     cfg = WebhookSettings.load()
@@ -293,9 +278,9 @@ def _send_one(delivery: Delivery, token: uuid.UUID, cfg: WebhookSettings) -> str
             due_at=cfg.outbox.next_attempt(delivery.attempts),
             max_attempts=cfg.outbox.max_attempts,
         )
-        if delivery.state == State.RETRY:
-            delivery.last_status_code = outcome.status
-            Delivery.objects.filter(pk=delivery.pk).update(last_status_code=outcome.status)
+    if held:
+        delivery.last_status_code = outcome.status
+        Delivery.objects.filter(pk=delivery.pk).update(last_status_code=outcome.status)
     _count_failure(endpoint, cfg)
     if not held:
         return "lost"

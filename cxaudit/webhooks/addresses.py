@@ -133,6 +133,10 @@ def split_url(url: str) -> tuple[str, int, str]:
     host = parts.hostname
     if not host:
         raise ValueError("it has no host name")
+    try:  # an internationalised name, as DNS and TLS know it
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError("its host name is not a valid name") from exc
     try:
         port = parts.port or 443
     except ValueError as exc:

@@ -250,7 +250,11 @@ def _send_one(delivery: Delivery, token: uuid.UUID, cfg: WebhookSettings) -> str
         return "cancelled"
     body = delivery.body.encode()
     started = timezone.now()
-    outcome = transport.post(endpoint.url, body, _headers(delivery, body), cfg)
+    try:
+        outcome = transport.post(endpoint.url, body, _headers(delivery, body), cfg)
+    except Exception as exc:  # a bug or a library's surprise: recorded and retried, not lost
+        log.exception("Webhook delivery %s could not be attempted", delivery.pk)
+        outcome = transport.Outcome(error=f"{type(exc).__name__}: {exc}"[:400])
     Attempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,

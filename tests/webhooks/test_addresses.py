@@ -71,6 +71,7 @@ def test_the_allow_list_permits_what_it_names_and_nothing_else():
         ("https://exa mple.com/", "spaces"),
         ("https://example.com/\x00", "control"),
         ("https://example.com/" + "a" * 2000, "at most 2000"),
+        ("https://" + "a" * 70 + ".example.com/", "not a valid name"),
     ],
 )
 def test_malformed_urls_say_what_is_wrong(url, why):
@@ -111,3 +112,9 @@ def test_a_name_that_does_not_resolve_is_refused(monkeypatch):
     monkeypatch.setattr(addresses, "resolve", fail)
     with pytest.raises(Refused, match="could not be resolved"):
         check_destination("https://nowhere.invalid/")
+
+
+def test_an_internationalised_name_is_resolved_as_dns_knows_it(resolver):
+    resolver.set("xn--bcher-kva.example", ["93.184.216.34"])
+    assert check_destination("https://bücher.example/hook") == ["93.184.216.34"]
+    assert resolver.calls == ["xn--bcher-kva.example"]

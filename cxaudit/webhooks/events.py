@@ -6,7 +6,6 @@ SHOP_APPROVED = "shop.approved"
 INVITATION_COMPLETED = "invitation.completed"
 ACTION_ITEM_CHANGED = "action_item.changed"
 WAVE_CLOSED = "wave.closed"
-PING = "webhook.ping"
 
 EVENTS: dict[str, str] = {
     RESPONSE_SUBMITTED: "Response submitted",

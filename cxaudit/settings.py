@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "csp",
     "cxaudit.messaging",
     "cxaudit.accounts",
+    "cxaudit.webhooks",
     "cxaudit.journeys",
     "surveys",
     "shoppers",
@@ -321,6 +322,27 @@ CXAUDIT_OUTBOX_MAX_ATTEMPTS = int(env("CXAUDIT_OUTBOX_MAX_ATTEMPTS", "10"))
 CXAUDIT_OUTBOX_RETRY_SECONDS = float(env("CXAUDIT_OUTBOX_RETRY_SECONDS", "30"))
 CXAUDIT_OUTBOX_RETRY_CAP_SECONDS = float(env("CXAUDIT_OUTBOX_RETRY_CAP_SECONDS", "3600"))
 CXAUDIT_OUTBOX_DISPATCHERS = int(env("CXAUDIT_OUTBOX_DISPATCHERS", "2"))
+
+# Webhooks (cxaudit.webhooks, docs/webhooks.md): deliveries per claim, claim lease, attempts,
+# first retry delay and cap (the outbox's backoff with jitter), senders woken by the sweeper,
+# HTTP timeouts, the most of an answer read, failures in a row that disable an endpoint,
+# private destinations allowed anyway (CIDRs) and extra CA certificates to trust.
+CXAUDIT_WEBHOOK_BATCH = int(env("CXAUDIT_WEBHOOK_BATCH", "20"))
+CXAUDIT_WEBHOOK_LEASE_SECONDS = float(env("CXAUDIT_WEBHOOK_LEASE_SECONDS", "120"))
+CXAUDIT_WEBHOOK_MAX_ATTEMPTS = int(env("CXAUDIT_WEBHOOK_MAX_ATTEMPTS", "12"))
+CXAUDIT_WEBHOOK_RETRY_SECONDS = float(env("CXAUDIT_WEBHOOK_RETRY_SECONDS", "30"))
+CXAUDIT_WEBHOOK_RETRY_CAP_SECONDS = float(env("CXAUDIT_WEBHOOK_RETRY_CAP_SECONDS", "21600"))
+CXAUDIT_WEBHOOK_DISPATCHERS = int(env("CXAUDIT_WEBHOOK_DISPATCHERS", "2"))
+CXAUDIT_WEBHOOK_CONNECT_TIMEOUT = float(env("CXAUDIT_WEBHOOK_CONNECT_TIMEOUT", "5"))
+CXAUDIT_WEBHOOK_READ_TIMEOUT = float(env("CXAUDIT_WEBHOOK_READ_TIMEOUT", "10"))
+CXAUDIT_WEBHOOK_RESPONSE_BYTES = int(env("CXAUDIT_WEBHOOK_RESPONSE_BYTES", "4096"))
+CXAUDIT_WEBHOOK_DISABLE_AFTER = int(env("CXAUDIT_WEBHOOK_DISABLE_AFTER", "20"))
+CXAUDIT_WEBHOOK_ALLOW_CIDRS = env("CXAUDIT_WEBHOOK_ALLOW_CIDRS", "")
+CXAUDIT_WEBHOOK_CA_BUNDLE = env("CXAUDIT_WEBHOOK_CA_BUNDLE", "")
+CELERY_BEAT_SCHEDULE["webhooks.sweep"] = {
+    "task": "webhooks.sweep",
+    "schedule": float(env("CXAUDIT_WEBHOOK_SWEEP_SECONDS", "15")),
+}
 
 # Cache: shared counters (the outbox send rate; throttles). Local memory by default; set
 # CACHE_URL=redis://host:6379/1 in production so that every process shares them.

@@ -36,6 +36,7 @@ def test_seed_demo_finds_each_apps_demo_module_through_the_app_registry():
     # In INSTALLED_APPS order; the accounts demo is the base the command calls first.
     modules = list(demo_modules())
     assert [m.__name__ for m in modules] == [
+        "cxaudit.webhooks.demo",
         "cxaudit.journeys.demo",
         "shoppers.demo",
         "cxaudit.insights.demo",

@@ -35,6 +35,7 @@ class Cap(StrEnum):
     VIEW_CAMPAIGNS = "campaigns.view"
     MANAGE_CAMPAIGNS = "campaigns.manage"
     STAFF_AREA = "staff.area"
+    MANAGE_WEBHOOKS = "webhooks.manage"
 
 
 _STAFF_READ = {Cap.VIEW_ORG, Cap.VIEW_LOCATIONS, Cap.VIEW_JOURNEYS, Cap.VIEW_SURVEYS}

@@ -203,6 +203,12 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(
                 "Outbox", "accounts:outbox_list", Cap.MANAGE_OUTBOX, current=("accounts:outbox_*",)
             ),
+            NavItem(
+                "Webhooks",
+                "webhooks:endpoint_list",
+                Cap.MANAGE_WEBHOOKS,
+                current=("webhooks:*",),
+            ),
             NavItem("Django admin", "admin:index", django_staff=True),
         ),
     ),

@@ -20,6 +20,8 @@ from django.db.models import ProtectedError
 from cxaudit.accounts.models import Organization
 from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError, InvalidTransition, ValidationFailed
+from cxaudit.webhooks.events import WAVE_CLOSED
+from cxaudit.webhooks.services import emit
 
 from .models import Journey, Stage, Standard, Touchpoint, Wave
 
@@ -561,4 +563,17 @@ def close_wave(*, wave: Wave) -> Wave:
     does not import insights)."""
     closed = _set_wave_status(wave, to=Wave.Status.CLOSED, allowed_from={Wave.Status.OPEN})
     enqueue_on_commit("insights.evaluate_actions", closed.pk)
+    emit(
+        closed.organization_id,
+        WAVE_CLOSED,
+        {
+            "wave": {
+                "id": closed.pk,
+                "name": closed.name,
+                "starts_on": closed.starts_on,
+                "ends_on": closed.ends_on,
+                "status": closed.status,
+            }
+        },
+    )
     return closed

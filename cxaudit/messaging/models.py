@@ -193,6 +193,36 @@ class OutboxRow(models.Model):
         return updated == 1
 
 
+def outbox_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The invariants of an OutboxRow table, named `<prefix>_…` (for its Meta.constraints)."""
+    return [
+        models.CheckConstraint(condition=Q(state__in=State.values), name=f"{prefix}_state_valid"),
+        models.CheckConstraint(
+            condition=~Q(state=State.SENDING) | Q(lease_token__isnull=False),
+            name=f"{prefix}_sending_has_lease",
+        ),
+        models.CheckConstraint(
+            condition=~Q(state=State.SENT) | Q(sent_at__isnull=False),
+            name=f"{prefix}_sent_has_time",
+        ),
+    ]
+
+
+def outbox_indexes(prefix: str) -> list[models.Index]:
+    """The indexes the claim (due rows) and the sweeper (expired leases) read, named
+    `<prefix>_…` (for an OutboxRow table's Meta.indexes)."""
+    return [
+        models.Index(
+            fields=["due_at", "id"],
+            name=f"{prefix}_due_idx",
+            condition=Q(state__in=["queued", "retry"]),
+        ),
+        models.Index(
+            fields=["lease_expires_at"], name=f"{prefix}_lease_idx", condition=Q(state="sending")
+        ),
+    ]
+
+
 class MessageQuerySet(OutboxQuerySet):
     def for_org(self, org) -> MessageQuerySet:
         return self.filter(organization=org)
@@ -232,27 +262,10 @@ class Message(OutboxRow):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["purpose", "key"], name="message_purpose_key_unique"),
-            models.CheckConstraint(condition=Q(state__in=State.values), name="message_state_valid"),
-            models.CheckConstraint(
-                condition=~Q(state=State.SENDING) | Q(lease_token__isnull=False),
-                name="message_sending_has_lease",
-            ),
-            models.CheckConstraint(
-                condition=~Q(state=State.SENT) | Q(sent_at__isnull=False),
-                name="message_sent_has_time",
-            ),
+            *outbox_constraints("message"),
         ]
         indexes = [
-            models.Index(
-                fields=["due_at", "id"],
-                name="message_due_idx",
-                condition=Q(state__in=["queued", "retry"]),
-            ),
-            models.Index(
-                fields=["lease_expires_at"],
-                name="message_lease_idx",
-                condition=Q(state="sending"),
-            ),
+            *outbox_indexes("message"),
             models.Index(fields=["organization", "-created_at"], name="message_org_idx"),
             models.Index(fields=["to_email"], name="message_to_idx"),
         ]

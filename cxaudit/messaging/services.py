@@ -24,7 +24,7 @@ from cxaudit.errors import DomainError
 from . import registry
 from .conf import OutboxSettings
 from .delivery import Report, deliver
-from .models import Message, State
+from .models import Message, OutboxQuerySet, State
 
 log = logging.getLogger(__name__)
 
@@ -248,29 +248,46 @@ class SweepReport:
     due: int
     woken: int
 
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "requeued": self.requeued,
+            "failed": self.failed,
+            "due": self.due,
+            "woken": self.woken,
+        }
 
-def sweep(*, wake: bool = True) -> SweepReport:
-    """Periodic: hand back rows whose sender was lost (expired lease), then wake enough senders
-    for what is due (new, scheduled or waiting to retry) — covering a lost task message, a
-    flushed broker and a web process that died between commit and enqueue."""
-    cfg = OutboxSettings.load()
+
+def sweep_outbox(
+    queryset: OutboxQuerySet, cfg: OutboxSettings, *, wake_task: str, wake: bool = True
+) -> SweepReport:
+    """The sweeper of any outbox table (emails here, webhook deliveries in cxaudit.webhooks):
+    hand back rows whose sender was lost (expired lease), then wake enough senders
+    (`wake_task`, by name) for what is due — covering a lost task message, a flushed broker and
+    a web process that died between commit and enqueue."""
     now = timezone.now()
-    requeued, failed = Message.objects.release_expired(max_attempts=cfg.max_attempts, now=now)
-    due = Message.objects.due(now).count()
+    requeued, failed = queryset.release_expired(max_attempts=cfg.max_attempts, now=now)
+    due = queryset.due(now).count()
     woken = 0
     if due and wake:
         busy = (
-            Message.objects.filter(state=State.SENDING, lease_expires_at__gte=now)
+            queryset.filter(state=State.SENDING, lease_expires_at__gte=now)
             .values("lease_token")
             .distinct()
             .count()
         )
         wanted = min(cfg.dispatchers, -(-due // cfg.batch_size)) - busy
         for _ in range(max(0, wanted)):
-            if not send_now("messaging.dispatch"):
+            if not send_now(wake_task):
                 break  # broker down: the next sweep tries again
             woken += 1
     return SweepReport(requeued=requeued, failed=failed, due=due, woken=woken)
+
+
+def sweep(*, wake: bool = True) -> SweepReport:
+    """Periodic: the outbox's sweep (sweep_outbox) over email messages."""
+    return sweep_outbox(
+        Message.objects.all(), OutboxSettings.load(), wake_task="messaging.dispatch", wake=wake
+    )
 
 
 @transaction.atomic

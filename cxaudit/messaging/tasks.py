@@ -32,13 +32,7 @@ def dispatch() -> dict:
 @shared_task(name="messaging.sweep", acks_late=True)
 def sweep() -> dict:
     """Periodic: re-queue what lost senders left, and wake senders for due messages."""
-    result = services.sweep()
-    return {
-        "requeued": result.requeued,
-        "failed": result.failed,
-        "due": result.due,
-        "woken": result.woken,
-    }
+    return services.sweep().as_dict()
 
 
 @shared_task(name="messaging.noop", acks_late=True)

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from cxaudit.accounts.models import User
 from cxaudit.errors import DomainError, ValidationFailed
+from cxaudit.webhooks.events import SHOP_APPROVED
+from cxaudit.webhooks.services import emit
 from surveys.questionnaire.structure import load_structure
 from surveys.responses.services import (
     count_response,
@@ -160,6 +162,21 @@ def approve_shop(
         expense_approved=str(expense_approved) if expense_approved is not None else None,
     )
     update_rating(organization=assignment.organization, shopper=assignment.shopper)
+    emit(
+        assignment.organization_id,
+        SHOP_APPROVED,
+        {
+            "shop": {
+                "id": assignment.pk,
+                "response_id": assignment.response_id,
+                "scenario_id": assignment.scenario_id,
+                "location_id": assignment.location_id,
+                "wave_id": assignment.wave_id,
+                "approved_at": now,
+                "score_percent": assignment.response.score_percent if assignment.response else None,
+            }
+        },
+    )
     currency = ShopperProgramme.of(assignment.organization).currency
     notify_shopper(
         emails.APPROVED,

@@ -20,6 +20,8 @@ from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError, InvalidTransition
 from cxaudit.messaging.models import Message
 from cxaudit.messaging.services import queue_message
+from cxaudit.webhooks.events import INVITATION_COMPLETED
+from cxaudit.webhooks.services import emit
 
 from ..questionnaire.models import Survey
 from ..responses.models import Response, Source
@@ -325,6 +327,20 @@ def complete_invitation(*, invitation: Invitation, response: Response) -> Invita
     if response.status != Response.Status.SUBMITTED:
         raise DomainError("The response is not submitted.")
     invitation.complete(response=response, at=response.submitted_at or timezone.now())
+    emit(
+        invitation.organization_id,
+        INVITATION_COMPLETED,
+        {
+            "invitation": {
+                "id": invitation.pk,
+                "campaign_id": invitation.campaign_id,
+                "contact_id": invitation.contact_id,
+                "location_id": invitation.location_id,
+                "response_id": response.pk,
+                "completed_at": invitation.completed_at,
+            }
+        },
+    )
     return invitation
 
 

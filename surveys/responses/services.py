@@ -17,6 +17,8 @@ from cxaudit.accounts.models import Location, User
 from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Wave
 from cxaudit.textinput import text_problem
+from cxaudit.webhooks.events import RESPONSE_SUBMITTED
+from cxaudit.webhooks.services import emit
 
 from ..cleaning import clean_answer
 from ..question_types import UNANSWERED, AnswerError, CleanValue, agrees, native, normalise
@@ -213,7 +215,24 @@ def submit_response(
         store_score(locked, score)
         locked.save()
         Answer.objects.bulk_create(answer_rows(locked, structure, submission))
+        emit(locked.organization_id, RESPONSE_SUBMITTED, {"response": webhook_payload(locked)})
     return locked
+
+
+def webhook_payload(response: Response) -> dict[str, Any]:
+    """What the response.submitted webhook says about a response (no answers: ids to fetch
+    them by, and the score)."""
+    return {
+        "id": response.pk,
+        "client_id": response.client_id,
+        "survey_id": response.survey_id,
+        "source": response.source,
+        "location_id": response.location_id,
+        "wave_id": response.wave_id,
+        "submitted_at": response.submitted_at,
+        "score_percent": response.score_percent,
+        "knocked_out": response.knocked_out,
+    }
 
 
 def record_many(

@@ -42,7 +42,7 @@ EXPECTED = {
         ],
         "Analyse": ANALYSE,
         "Act": ACT,
-        "Administer": ["Members", "Settings", "Payouts", "Outbox"],
+        "Administer": ["Members", "Settings", "Payouts", "Outbox", "Webhooks"],
     },
     "reviewer": {
         "Set up": SET_UP,
@@ -178,6 +178,7 @@ def test_django_admin_is_listed_for_is_staff_users_only(program_admin, manager, 
         "Settings",
         "Payouts",
         "Outbox",
+        "Webhooks",
         "Django admin",
     ]
     assert admin_bar.hrefs["Django admin"] == reverse("admin:index")
@@ -222,6 +223,7 @@ def test_without_an_organisation_only_the_django_admin_can_show(program_admin, o
         ("accounts:member_add", "Administer", "Members"),
         ("accounts:org_settings", "Administer", "Settings"),
         ("accounts:outbox_list", "Administer", "Outbox"),
+        ("webhooks:endpoint_create", "Administer", "Webhooks"),
         ("shoppers:review_queue", "Collect", "Review queue"),
         ("shoppers:payouts", "Administer", "Payouts"),
         ("insights:action_list", "Act", "Action plan"),

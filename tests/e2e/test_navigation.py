@@ -28,7 +28,7 @@ GROUPS = {
     ],
     "Analyse": ["Dashboard", "Heatmap", "League", "KPIs"],
     "Act": ["Action plan"],
-    "Administer": ["Members", "Settings", "Payouts", "Outbox", "Django admin"],
+    "Administer": ["Members", "Settings", "Payouts", "Outbox", "Webhooks", "Django admin"],
 }
 
 

@@ -27,6 +27,7 @@ from cxaudit.accounts.once import FIELD, REPLAYED
 from cxaudit.insights.actions.models import ActionComment, ActionEvent, ActionItem
 from cxaudit.insights.kpis.models import Kpi, KpiValue
 from cxaudit.journeys.models import Journey, Stage, Standard, Touchpoint, Wave
+from cxaudit.webhooks.models import Endpoint
 from surveys.models import Question, ResponseImport, Section, SelfAssessmentRound, Survey
 from tests.factories import make_standard, make_survey, make_wave
 
@@ -277,6 +278,13 @@ CASES = [
             )
         },
         lambda ctx: KpiValue.objects.count(),
+    ),
+    Case(
+        "webhook_create",
+        o("webhooks:endpoint_create"),
+        o("webhooks:endpoint_create"),
+        lambda ctx: {"url": "https://93.184.216.34/hook", "events": ["wave.closed"]},
+        lambda ctx: Endpoint.objects.count(),
     ),
 ]
 

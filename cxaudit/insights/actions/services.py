@@ -18,6 +18,8 @@ from cxaudit.errors import DomainError, ValidationFailed
 from cxaudit.journeys.models import Standard, Touchpoint, Wave
 from cxaudit.messaging.services import queue_message
 from cxaudit.textinput import text_problem
+from cxaudit.webhooks.events import ACTION_ITEM_CHANGED
+from cxaudit.webhooks.services import emit
 
 from ..gaps import GAPS, analyse_gaps
 from ..gaps.analysis import GapAnalysis
@@ -110,6 +112,28 @@ def _event(item: ActionItem, actor: User | None, what: str, *, before="", after=
     ActionEvent.objects.create(
         item=item, actor=actor, what=what, from_status=before, to_status=after, note=note[:2000]
     )
+    if what != "comment" and (what != "evaluated" or after):
+        emit(item.organization_id, ACTION_ITEM_CHANGED, _webhook_payload(item, what, note))
+
+
+def _webhook_payload(item: ActionItem, change: str, note: str) -> dict[str, Any]:
+    return {
+        "change": change,  # created, edited, status, evaluated
+        "note": note[:2000],
+        "action_item": {
+            "id": item.pk,
+            "title": item.title,
+            "status": item.status,
+            "priority": item.priority,
+            "due_date": item.due_date,
+            "owner_id": item.owner_id,
+            "gap": item.gap,
+            "standard_id": item.standard_id,
+            "touchpoint_id": item.touchpoint_id,
+            "location_id": item.location_id,
+            "wave_id": item.wave_id,
+        },
+    }
 
 
 def _notify_assigned(item: ActionItem, actor: User | None, serial: int) -> None:

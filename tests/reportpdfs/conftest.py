@@ -87,10 +87,12 @@ def pdf_text(data: bytes) -> str:
 
 
 def pdf_images(data: bytes) -> list:
+    """The distinct images of the PDF (pages may share one image object)."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    return [img for page in reader.pages for img in page.images]
+    found = {img.data: img for page in reader.pages for img in page.images}
+    return list(found.values())
 
 
 def locations_of(org) -> list[Location]:

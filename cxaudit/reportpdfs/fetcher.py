@@ -4,8 +4,9 @@ network (no HTTP, file: or data: URL is opened): a report card holds text people
 though every template escapes it, the renderer must not become a way to reach the metadata
 service or an internal host should an address ever slip through.
 
-The HTML is rendered with `ORIGIN` as its base URL, so `{% static %}` and evidence URLs
-arrive here as ORIGIN + path; ORIGIN's host is reserved (.invalid) and never resolved.
+The HTML is rendered with the site's own origin (SITE_URL) as its base URL, so the links in
+the PDF lead to the site (behind its login) and `{% static %}` and evidence URLs arrive here as
+origin + path: they are read from disk and storage, never requested from the site.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ log = logging.getLogger(__name__)
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-ORIGIN = "https://report.cxaudit.invalid"
+
+
+def origin() -> str:
+    """The site's scheme://host[:port] (settings.SITE_URL)."""
+    parts = urlsplit(settings.SITE_URL)
+    return f"{parts.scheme}://{parts.netloc}"
+
 STATIC_TYPES = {".css", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".woff", ".woff2", ".ttf"}
 
 
@@ -41,12 +48,13 @@ class Refused(ValueError):
 
 
 class StorageFetcher(URLFetcher):
-    """Serves ORIGIN/static/… from the static files and ORIGIN/o/<org>/evidence/<key>/ from
+    """Serves <origin>/static/… from the static files and <origin>/o/<org>/evidence/<key>/ from
     storage, for the one organisation being rendered and only the evidence keys it was given
     (those the report card shows, already checked against the requester's scope)."""
 
     def __init__(self, *, organization, evidence_keys: Iterable[str] = ()):
-        super().__init__(allowed_protocols=("https",), allow_redirects=False)
+        # WeasyPrint's own fetching (urllib) is never called: `fetch` below replaces it.
+        super().__init__(allowed_protocols=("http", "https"), allow_redirects=False)
         self.organization = organization
         self.evidence_keys = {str(k) for k in evidence_keys}
         self.served: list[str] = []
@@ -64,7 +72,7 @@ class StorageFetcher(URLFetcher):
 
     def _load(self, url: str) -> tuple[bytes, str]:
         parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" != ORIGIN:
+        if f"{parts.scheme}://{parts.netloc}" != origin():
             raise Refused("only the app's own files are loaded")
         path = unquote(parts.path)
         static_prefix = "/" + settings.STATIC_URL.lstrip("/")
@@ -98,7 +106,7 @@ class StorageFetcher(URLFetcher):
             raise Refused("not a static file or evidence") from exc
         if match.view_name != "surveys:evidence_file":
             raise Refused("not a static file or evidence")
-        if match.kwargs.get("org_slug") != self.organization.slug:
+        if self.organization is None or match.kwargs.get("org_slug") != self.organization.slug:
             raise Refused("evidence of another organisation")
         key = str(match.kwargs.get("key"))
         if key not in self.evidence_keys:

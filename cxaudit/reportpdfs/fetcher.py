@@ -34,11 +34,11 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
-
 def origin() -> str:
     """The site's scheme://host[:port] (settings.SITE_URL)."""
     parts = urlsplit(settings.SITE_URL)
     return f"{parts.scheme}://{parts.netloc}"
+
 
 STATIC_TYPES = {".css", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".woff", ".woff2", ".ttf"}
 

@@ -50,7 +50,8 @@ def render_pdf(
     # took seconds to decode, and every icon stands beside its words).
     hrefs = STYLESHEET.findall(html)
     html = STYLESHEET.sub("", html)
-    sheets = [_stylesheet(href) for href in hrefs if not href.startswith(_static_prefix() + LEFT_OUT)]
+    left_out = _static_prefix() + LEFT_OUT
+    sheets = [_stylesheet(href) for href in hrefs if not href.startswith(left_out)]
     fetcher = fetcher or StorageFetcher(organization=organization, evidence_keys=evidence_keys)
     document = HTML(string=html, base_url=origin() + "/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=sheets, font_config=_fonts())

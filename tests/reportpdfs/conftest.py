@@ -12,19 +12,14 @@ from cxaudit.accounts.models import Location
 from shoppers.review import services as review
 from surveys.models import Answer, Response
 from tests.conftest import skip_or_fail
-from tests.shoppers.conftest import (  # noqa: F401 (fixtures)
-    ann,
-    bob,
-    job,
-    programme,
-    scenario,
-    second_location,
-    std,
-    visit_form,
-    wave,
-    window,
-)
+from tests.shoppers import conftest as _shoppers
 from tests.shoppers.shops import jpeg, make_shop, send, take_and_start, upload
+
+# The shopper programme's fixtures (tests/shoppers/conftest.py), shared here.
+ann, bob, job, programme = _shoppers.ann, _shoppers.bob, _shoppers.job, _shoppers.programme
+scenario, second_location = _shoppers.scenario, _shoppers.second_location
+std, visit_form = _shoppers.std, _shoppers.visit_form
+wave, window = _shoppers.wave, _shoppers.window
 
 
 @pytest.fixture(autouse=True)

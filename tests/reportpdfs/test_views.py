@@ -59,9 +59,7 @@ def test_pdfs_are_404_for_outsiders_and_other_locations(
     assert client_of(outsider).get(shop_url).status_code == 404
     # A manager limited to Manchester sees neither Kingsbridge's card nor its shop.
     limited = make_user("mc@acme.test")
-    membership = Membership.objects.create(
-        user=limited, organization=org, role=Role.CLIENT_MANAGER
-    )
+    membership = Membership.objects.create(user=limited, organization=org, role=Role.CLIENT_MANAGER)
     membership.locations.add(second_location)
     assert client_of(limited).get(location_pdf_url(org, location, wave)).status_code == 404
     assert client_of(limited).get(shop_url).status_code == 404
@@ -130,9 +128,7 @@ def test_zips_are_for_members_who_see_every_location_in_them(
     post_batch(client_of(manager), org, wave)
     batch = PdfBatch.objects.get()
     limited = make_user("mc@acme.test")
-    membership = Membership.objects.create(
-        user=limited, organization=org, role=Role.CLIENT_MANAGER
-    )
+    membership = Membership.objects.create(user=limited, organization=org, role=Role.CLIENT_MANAGER)
     membership.locations.add(second_location)
     for name in ("batch", "batch_status", "batch_download"):
         url = reverse(f"reportpdfs:{name}", args=[org.slug, batch.pk])

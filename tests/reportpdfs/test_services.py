@@ -13,8 +13,8 @@ from django.utils import timezone
 from cxaudit.accounts.models import Membership, Role
 from cxaudit.journeys import services as journeys
 from cxaudit.messaging.models import Message
-from cxaudit.messaging.rendering import render
 from cxaudit.messaging.registry import Skip
+from cxaudit.messaging.rendering import render
 from cxaudit.reportpdfs import services
 from cxaudit.reportpdfs.emails import WAVE_REPORT
 from cxaudit.reportpdfs.models import PdfBatch, PdfSettings

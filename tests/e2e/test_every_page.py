@@ -91,6 +91,9 @@ UNREACHED = {
     "messaging:mailbox": "development only (DEBUG)",
     "messaging:mailbox_message": "development only (DEBUG)",
     "messaging:mailbox_html": "development only (DEBUG)",
+    "reportpdfs:batch": "reached by asking for a zip (POST; tests/reportpdfs/test_views.py)",
+    "reportpdfs:batch_status": "JSON polled by the zip's progress page",
+    "reportpdfs:batch_download": "a finished zip's file (tests/reportpdfs/test_views.py)",
 }
 # Links the crawl does not follow: Django's own admin site, and the static files every page
 # loads anyway.

@@ -4,14 +4,16 @@ wave, and a second location with another approved shop; helpers to read PDFs."""
 from __future__ import annotations
 
 import io
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from cxaudit.accounts.models import Location
 from shoppers.review import services as review
 from surveys.models import Answer, Response
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, start_worker
 from tests.shoppers import conftest as _shoppers
 from tests.shoppers.shops import jpeg, make_shop, send, take_and_start, upload
 
@@ -92,3 +94,21 @@ def pdf_images(data: bytes) -> list:
 
 def locations_of(org) -> list[Location]:
     return list(Location.objects.for_org(org).order_by("code"))
+
+
+@pytest.fixture
+def pdf_queue(redis_url):
+    """A broker queue of the test's own (tasks queued meanwhile go there)."""
+    from cxaudit.celery import app
+
+    name = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-pdfs-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = name
+    yield name
+    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(name)
+
+
+def worker(queue, log):
+    """A real worker on `queue`, writing the zips where this test process reads them."""
+    return start_worker(queue, log, {"MEDIA_ROOT": str(settings.MEDIA_ROOT)})

@@ -6,36 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
-import uuid
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 
 from cxaudit.accounts.models import Location
-from cxaudit.celery import app
 from cxaudit.reportpdfs import services
 from cxaudit.reportpdfs.models import PdfBatch
-from tests.conftest import start_worker, wait_for
+from tests.conftest import wait_for
 from tests.factories import make_wave
 
+from .conftest import worker
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def queue(redis_url):
-    name = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-pdfs-{uuid.uuid4().hex[:8]}"
-    app.conf.task_default_queue = name
-    yield name
-    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(name)
-
-
-def worker(queue, log):
-    # The worker writes the zip where this test reads it.
-    return start_worker(queue, log, {"MEDIA_ROOT": str(settings.MEDIA_ROOT)})
 
 
 def locations(org, n: int) -> list[Location]:
@@ -54,10 +38,10 @@ def zip_names(batch) -> list[str]:
         return sorted(zipfile.ZipFile(io.BytesIO(fh.read())).namelist())
 
 
-def test_a_worker_builds_the_zip(org, queue, tmp_path):
+def test_a_worker_builds_the_zip(org, pdf_queue, tmp_path):
     wave = make_wave(org, "2026 Q3")
     places = locations(org, 3)
-    process = worker(queue, tmp_path / "worker.log")
+    process = worker(pdf_queue, tmp_path / "worker.log")
     try:
         batch = services.request_batch(
             organization=org, wave=wave, requested_by=None, locations=places
@@ -70,10 +54,10 @@ def test_a_worker_builds_the_zip(org, queue, tmp_path):
     assert zip_names(done) == [f"report-card-l0{i}-2026-q3.pdf" for i in range(3)]
 
 
-def test_a_killed_worker_is_replaced_by_the_sweeper(org, queue, tmp_path):
+def test_a_killed_worker_is_replaced_by_the_sweeper(org, pdf_queue, tmp_path):
     wave = make_wave(org, "2026 Q3")
     places = locations(org, 8)
-    first = worker(queue, tmp_path / "worker1.log")
+    first = worker(pdf_queue, tmp_path / "worker1.log")
     try:
         batch = services.request_batch(
             organization=org, wave=wave, requested_by=None, locations=places
@@ -85,7 +69,7 @@ def test_a_killed_worker_is_replaced_by_the_sweeper(org, queue, tmp_path):
     assert killed.state == PdfBatch.State.RUNNING and killed.done < 8
     time.sleep(1.5)
     assert services.sweep(stale_after=dt.timedelta(seconds=1)).requeued == [batch.pk]
-    second = worker(queue, tmp_path / "worker2.log")
+    second = worker(pdf_queue, tmp_path / "worker2.log")
     try:
         done = wait_for(lambda: (b := state(batch.pk)).is_finished and b, timeout=180)
     finally:

@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 
 
@@ -10,3 +12,8 @@ class ReportPdfsConfig(AppConfig):
         from . import emails
 
         emails.register()
+        # WeasyPrint narrates every step at INFO (from its import on) and warns about each
+        # screen-only CSS rule of the shared stylesheets (width media queries, SVG properties,
+        # vw units) that paper does without; refused URLs are logged by .fetcher instead.
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -27,11 +27,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from surveys.models import Evidence
 
 log = logging.getLogger(__name__)
-# WeasyPrint narrates every step at INFO and warns about each screen-only CSS rule of the
-# shared stylesheets (media queries, SVG properties, vw units) that paper does without; a
-# refused URL is logged here instead.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
 def origin() -> str:

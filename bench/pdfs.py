@@ -1,7 +1,8 @@
 """Benchmark: PDF report cards (cxaudit/reportpdfs) on the demo organisation (Northline Rail:
 6 locations, two waves of approved shops with photos).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cxaudit_bench_pdfs .venv/bin/python bench/pdfs.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cxaudit_bench_pdfs \\
+        .venv/bin/python bench/pdfs.py
 
 Measured in one process, as a worker would run them:
 

@@ -561,6 +561,6 @@ def close_wave(*, wave: Wave) -> Wave:
     does not import insights), and managers are emailed their location's PDF report card if the
     organisation asked for it (cxaudit/reportpdfs)."""
     closed = _set_wave_status(wave, to=Wave.Status.CLOSED, allowed_from={Wave.Status.OPEN})
-    enqueue_on_commit("insights.evaluate_actions", closed.pk)
     enqueue_on_commit("reportpdfs.email_wave_reports", closed.pk)
+    enqueue_on_commit("insights.evaluate_actions", closed.pk)
     return closed

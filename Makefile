@@ -5,9 +5,13 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test setup assets lint format bench clean
+.PHONY: run test setup assets lint format bench clean pdf-libs
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) pdf-libs
+
+# WeasyPrint's system libraries (Pango, HarfBuzz, fonts) from Debian's packages.
+pdf-libs:
+	@bash scripts/pdf-libs.sh
 
 $(PY_STAMP): pyproject.toml
 	@command -v python3.11 >/dev/null 2>&1 && PYBIN=python3.11 || PYBIN=python3; \

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "surveys",
     "shoppers",
     "cxaudit.insights",
+    "cxaudit.reportpdfs",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,8 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "surveys.requeue_stalled_contact_imports",
             "schedule": 60.0,
         },
+        # PDF report card zips: expired files deleted, batches of a lost worker re-queued.
+        "reportpdfs.sweep": {"task": "reportpdfs.sweep", "schedule": 60.0},
     }
 )
 
@@ -413,3 +416,8 @@ LOGGING = {
 CXAUDIT_SMALL_SAMPLE_N = int(env("CXAUDIT_SMALL_SAMPLE_N", "30"))
 # Largest evidence upload (photo or PDF) accepted by the form engine, in bytes.
 CXAUDIT_EVIDENCE_MAX_BYTES = int(env("CXAUDIT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# PDF report cards (docs/pdf-reports.md): how long a zip of a wave's report cards is kept, and
+# the most locations one zip holds.
+CXAUDIT_PDF_KEEP_HOURS = float(env("CXAUDIT_PDF_KEEP_HOURS", "48"))
+CXAUDIT_PDF_BATCH_MAX = int(env("CXAUDIT_PDF_BATCH_MAX", "2000"))

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("shoppers.urls")),
     path("", include("cxaudit.insights.urls")),
     path("", include("cxaudit.webhooks.urls")),
+    path("", include("cxaudit.reportpdfs.urls")),
     path("", include("cxaudit.messaging.urls")),  # the development mailbox (DEBUG only)
 ]
 

@@ -19,7 +19,6 @@ from cxaudit.accounts.models import Location
 from cxaudit.accounts.permissions import Cap, get_for_org, org_view
 from cxaudit.accounts.scope import location_scope
 from cxaudit.journeys.models import Journey, Touchpoint, Wave
-from shoppers.models import Assignment
 from surveys.models import Answer, Aspect, Evidence
 from surveys.question_types import QuestionType
 
@@ -28,6 +27,7 @@ from .gaps import GAPS, analyse_gaps
 from .gaps.queries import PERSPECTIVE_OF
 from .heatmap import GAP_NAMES, LEGEND, shade
 from .kpis.services import kpi_figures
+from .report_card import report_card_context, top_gaps  # noqa: F401 (top_gaps: tests)
 from .vocabulary import GAP_LABELS, perspective_label
 from .waves import choose_wave
 
@@ -325,58 +325,10 @@ def report_card(request, code):
     if location is None:
         raise Http404("Not found.")
     context = {"org": request.org, "scope": scope, "location": location}
-    wave = scope.wave
-    if wave is not None:
-        previous = scorecards.previous_wave(wave, scope.waves)
-        sums = scorecards.shop_sums(
-            organization=request.org, waves=[wave] + ([previous] if previous else [])
-        )
-        # Rank and organisation average are over every location of the organisation: they
-        # name no other location, and a manager needs them to compare.
-        everywhere = list(Location.objects.for_org(request.org))
-        table = scorecards.league(locations=everywhere, wave=wave, previous=previous, sums=sums)
-        mine = next(r for r in table if r.location.pk == location.pk)
-        analysis = analyse_gaps(organization=request.org, wave=wave, location=location)
+    if scope.wave is not None:
         context.update(
-            {
-                "wave": wave,
-                "previous": previous,
-                "row": mine,
-                "ranked": sum(1 for r in table if r.rank is not None),
-                "org_score": scorecards.organisation_sums(sums, wave).estimate(),
-                "sections": scorecards.section_scores(
-                    organization=request.org, wave=wave, location=location
-                ),
-                "standards": scorecards.standards_met(
-                    organization=request.org, wave=wave, location=location
-                ),
-                "top_gaps": top_gaps(analysis.rows("standard")),
-                "kpis": kpi_figures(organization=request.org, wave=wave, location=location),
-                "shops": approved_shops(request.org, wave=wave, location=location),
-            }
+            report_card_context(
+                organization=request.org, location=location, wave=scope.wave, waves=scope.waves
+            )
         )
     return render(request, "insights/report_card.html", context)
-
-
-SHOPS_LISTED = 50
-
-
-def approved_shops(org, *, wave, location) -> list[Assignment]:
-    """The latest approved shops of the location in the wave, each linking its report card."""
-    shops = Assignment.objects.for_org(org).filter(
-        status=Assignment.Status.APPROVED, wave=wave, location=location
-    )
-    return list(
-        shops.select_related("scenario", "response").order_by("-decided_at", "-pk")[:SHOPS_LISTED]
-    )
-
-
-def top_gaps(rows, limit: int = 5) -> list[dict]:
-    """Standards with a significant gap, by |gap| x importance x 2 at a moment that matters."""
-    found = []
-    for r in rows:
-        s = shade(r)
-        if s.gap is not None:
-            found.append({"row": r, "shade": s, "priority": r.priority(s.gap)})
-    found.sort(key=lambda item: -item["priority"])
-    return found[:limit]

@@ -560,8 +560,10 @@ def open_wave(*, wave: Wave) -> Wave:
 def close_wave(*, wave: Wave) -> Wave:
     """Close an open wave: its period is over and its figures are final. After commit, the
     action items waiting for this wave's figures are evaluated (by the task's name: journeys
-    does not import insights)."""
+    does not import insights), and managers are emailed their location's PDF report card if the
+    organisation asked for it (cxaudit/reportpdfs)."""
     closed = _set_wave_status(wave, to=Wave.Status.CLOSED, allowed_from={Wave.Status.OPEN})
+    enqueue_on_commit("reportpdfs.email_wave_reports", closed.pk)
     enqueue_on_commit("insights.evaluate_actions", closed.pk)
     emit(
         closed.organization_id,

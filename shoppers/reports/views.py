@@ -41,24 +41,25 @@ def visible_shop(request, pk: int) -> Assignment:
     return get_for_org(shops, request.org, pk=pk)
 
 
-def _render(request, pk: int, template: str):
-    shop = visible_shop(request, pk)
+def card_context(request, shop: Assignment) -> dict:
+    """What the report card, its print view and its PDF (cxaudit/reportpdfs) show of `shop`
+    to the requester."""
     ctx = request.org_ctx
     staff = ctx.can(Cap.STAFF_AREA)
-    return render(
-        request,
-        template,
-        {
-            "org": request.org,
-            "shop": shop,
-            "sheet": build_sheet(shop),
-            "averages": wave_averages(shop),
-            "programme": ShopperProgramme.of(request.org),
-            "base": "base_staff.html" if staff else "base_shopper.html",
-            "can_review": ctx.can(Cap.REVIEW_SHOPS),
-            "own": shop.shopper_id == request.user.pk,
-        },
-    )
+    return {
+        "org": request.org,
+        "shop": shop,
+        "sheet": build_sheet(shop),
+        "averages": wave_averages(shop),
+        "programme": ShopperProgramme.of(request.org),
+        "base": "base_staff.html" if staff else "base_shopper.html",
+        "can_review": ctx.can(Cap.REVIEW_SHOPS),
+        "own": shop.shopper_id == request.user.pk,
+    }
+
+
+def _render(request, pk: int, template: str):
+    return render(request, template, card_context(request, visible_shop(request, pk)))
 
 
 @require_GET

@@ -44,9 +44,15 @@ ROLES = {
     "other_org_manager": "manager@harbour.example",
 }
 
+# Links the crawl does not fetch: PDF report cards, each laid out by WeasyPrint (a second or
+# more, and twice per role: the browser's download, then the status check). Their buttons are
+# checked in tests/reportpdfs (test_views.py; in Chromium, test_e2e.py).
+NOT_FETCHED = {"reportpdfs:shop_pdf", "reportpdfs:location_pdf"}
+
 # URL patterns no crawl reaches through a link, each with the reason. Everything else must be
 # reached by at least one role.
 UNREACHED = {
+    **{name: "a PDF download the crawl does not fetch (NOT_FETCHED)" for name in NOT_FETCHED},
     # Changes state: POST only (the permission matrix checks that GET answers 405).
     **{row.name: "POST only" for row in MATRIX if row.method == "post"},
     "surveys:autosave": "POST only (the form engine's autosave)",
@@ -91,6 +97,9 @@ UNREACHED = {
     "messaging:mailbox": "development only (DEBUG)",
     "messaging:mailbox_message": "development only (DEBUG)",
     "messaging:mailbox_html": "development only (DEBUG)",
+    "reportpdfs:batch": "reached by asking for a zip (POST; tests/reportpdfs/test_views.py)",
+    "reportpdfs:batch_status": "JSON polled by the zip's progress page",
+    "reportpdfs:batch_download": "a finished zip's file (tests/reportpdfs/test_views.py)",
 }
 # Links the crawl does not follow: Django's own admin site, and the static files every page
 # loads anyway.
@@ -295,6 +304,8 @@ class RoleCrawl:
         name = view_name(parts.path)
         if name is None:
             self.problem(0, where, f"links to {parts.path}, which no URL pattern serves")
+            return
+        if name in NOT_FETCHED:
             return
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         if target in self.seen_paths:

@@ -115,7 +115,7 @@ def count_queries(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-REPORT_CARD_QUERIES = 17  # with the wave counts and the KPIs (none here)
+REPORT_CARD_QUERIES = 18  # with the wave counts, the KPIs (none here) and the evidence photos
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -78,6 +78,15 @@ def write_csv(out, header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> None
         writer.writerow(safe_row(row))
 
 
+def write_csv_file(handle: IO[str], header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> None:
+    """Write a safe CSV, with the byte-order mark spreadsheets need, to a text file (an export
+    built in the background); rows are consumed as they come."""
+    writer = csv.writer(handle, lineterminator="\n")
+    handle.write("\ufeff")
+    writer.writerow(safe_row(header))
+    writer.writerows(map(safe_row, rows))
+
+
 def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any]]):
     """A streamed CSV download (bounded memory whatever the number of rows)."""
     response = StreamingHttpResponse(
@@ -111,10 +120,11 @@ def xlsx_row(row: Iterable[Any]) -> list[Any]:
     return [_xlsx_cell(v) for v in safe_row(row)]
 
 
-def xlsx_response(
-    filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any]], *, sheet: str = "Data"
-):
-    """An XLSX download written in openpyxl's write-only mode to a temporary file."""
+def write_xlsx_file(
+    handle: IO[bytes], header: Sequence[Any], rows: Iterable[Iterable[Any]], *, sheet: str = "Data"
+) -> None:
+    """Write a safe XLSX to a binary file, in openpyxl's write-only mode (rows go to a
+    temporary file as they come, never all in memory)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -122,8 +132,15 @@ def xlsx_response(
     worksheet.append(xlsx_row(header))
     for row in rows:
         worksheet.append(xlsx_row(row))
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(handle)
+
+
+def xlsx_response(
+    filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any]], *, sheet: str = "Data"
+):
+    """An XLSX download written in openpyxl's write-only mode to a temporary file."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_xlsx_file(handle, header, rows, sheet=sheet)
     handle.seek(0)
     return FileResponse(
         handle,

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "surveys",
     "shoppers",
     "cxaudit.insights",
+    "cxaudit.downloads",
 ]
 
 MIDDLEWARE = [
@@ -391,3 +392,16 @@ LOGGING = {
 CXAUDIT_SMALL_SAMPLE_N = int(env("CXAUDIT_SMALL_SAMPLE_N", "30"))
 # Largest evidence upload (photo or PDF) accepted by the form engine, in bytes.
 CXAUDIT_EVIDENCE_MAX_BYTES = int(env("CXAUDIT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# Exports (cxaudit.downloads, docs/exports.md): up to CXAUDIT_EXPORT_INLINE_ROWS rows download at
+# once; larger ones are built by a worker and kept CXAUDIT_EXPORT_KEEP_HOURS. A worker silent
+# for the lease (seconds) is taken for lost and its export queued again, at most … attempts.
+CXAUDIT_EXPORT_INLINE_ROWS = int(env("CXAUDIT_EXPORT_INLINE_ROWS", "5000"))
+CXAUDIT_EXPORT_KEEP_HOURS = float(env("CXAUDIT_EXPORT_KEEP_HOURS", "24"))
+CXAUDIT_EXPORT_LEASE_SECONDS = float(env("CXAUDIT_EXPORT_LEASE_SECONDS", "120"))
+CXAUDIT_EXPORT_MAX_ATTEMPTS = int(env("CXAUDIT_EXPORT_MAX_ATTEMPTS", "3"))
+# Expired export files deleted, lost export workers replaced.
+CELERY_BEAT_SCHEDULE["downloads.sweep_exports"] = {
+    "task": "downloads.sweep_exports",
+    "schedule": 60.0,
+}

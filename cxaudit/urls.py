@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("shoppers.urls")),
     path("", include("cxaudit.insights.urls")),
+    path("", include("cxaudit.downloads.urls")),
     path("", include("cxaudit.messaging.urls")),  # the development mailbox (DEBUG only)
 ]
 

@@ -80,8 +80,10 @@ def write_csv(out, header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> None
 
 def write_csv_file(handle: IO[str], header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> None:
     """Write a safe CSV, with the byte-order mark spreadsheets need, to a text file (an export
-    built in the background); rows are consumed as they come."""
-    writer = csv.writer(handle, lineterminator="\n")
+    built in the background); rows are consumed as they come. Lines end with CRLF (RFC 4180),
+    so that a field holding a bare carriage return is quoted too (the csv module quotes only
+    the characters of the line terminator)."""
+    writer = csv.writer(handle, lineterminator="\r\n")
     handle.write("\ufeff")
     writer.writerow(safe_row(header))
     writer.writerows(map(safe_row, rows))

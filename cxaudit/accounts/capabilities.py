@@ -43,7 +43,8 @@ _STAFF_READ = {Cap.VIEW_ORG, Cap.VIEW_LOCATIONS, Cap.VIEW_JOURNEYS, Cap.VIEW_SUR
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROGRAM_ADMIN: frozenset(Cap),
     Role.REVIEWER: frozenset(
-        _STAFF_READ | {Cap.STAFF_AREA, Cap.REVIEW_SHOPS, Cap.VIEW_INSIGHTS, Cap.IMPORT_RESPONSES}
+        _STAFF_READ
+        | {Cap.STAFF_AREA, Cap.REVIEW_SHOPS, Cap.VIEW_INSIGHTS, Cap.IMPORT_RESPONSES}
         | {Cap.EXPORT_DATA}
     ),
     Role.CLIENT_MANAGER: frozenset(

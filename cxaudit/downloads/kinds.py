@@ -10,6 +10,7 @@ bounded and the number of queries does not grow with the rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -228,8 +229,6 @@ def _text(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return value
 
@@ -299,7 +298,10 @@ def response_rows(req: Request, cmap: ColumnMap, qs) -> Iterator[Row]:
     for rec in reader(req, cmap, qs):
         code, version = surveys[rec[1]]
         sections: list[Any] = [None] * n_sections
-        for s in rec[13] or ():
+        details = rec[13]
+        if isinstance(details, str):  # jsonb from a raw cursor comes as text
+            details = json.loads(details)
+        for s in details or ():
             index = of_section.get(s.get("key"))
             if index is not None:
                 sections[index] = s.get("percent")

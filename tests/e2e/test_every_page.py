@@ -91,6 +91,8 @@ UNREACHED = {
     "messaging:mailbox": "development only (DEBUG)",
     "messaging:mailbox_message": "development only (DEBUG)",
     "messaging:mailbox_html": "development only (DEBUG)",
+    "downloads:export_status": "JSON polled by the exports page's script",
+    "downloads:export_download": "the file of a background export (tests/downloads/test_views.py)",
 }
 # Links the crawl does not follow: Django's own admin site, and the static files every page
 # loads anyway.

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cxaudit_bench_exports")
 os.environ.setdefault("DEBUG", "true")
 
-import rescore  # the sibling benchmark's generator, found through sys.path set above
+import rescore  # noqa: E402 - the sibling benchmark, found through sys.path set above
 
 TARGET_RATIO = 3.0  # CSV export / COPY floor
 TARGET_RSS_MB = 300.0

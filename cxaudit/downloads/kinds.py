@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -123,6 +124,7 @@ CONTEXT_COLUMNS = [
     "knocked_out",
 ]
 NUMERIC_TYPES = {"rating", "nps", "csat", "ces", "number", "duration"}
+LIST_TYPES = {"multi_choice"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class ColumnMap:
     column_of_question: dict[int, int]  # question id -> index among the question columns
     column_of_section: dict[str, int]  # section key (its id) -> index among section columns
     numeric: frozenset[int]  # question columns holding numbers
+    listed: frozenset[int]  # question columns holding lists (multiple choice)
     surveys: dict[int, tuple[str, int]]  # survey id -> (code, version)
 
     @property
@@ -161,11 +164,14 @@ def column_map(org, survey_code: str) -> ColumnMap:
     by_question: dict[int, int] = {}
     by_section: dict[str, int] = {}
     numeric: set[int] = set()
+    listed: set[int] = set()
     for q in questions:
         index = codes.setdefault(q.code, len(codes))
         by_question[q.pk] = index
         if q.type in NUMERIC_TYPES:
             numeric.add(index)
+        elif q.type in LIST_TYPES:
+            listed.add(index)
         title = q.section.title or f"Section {q.section.position + 1}"
         by_section[str(q.section_id)] = titles.setdefault(title, len(titles))
     return ColumnMap(
@@ -174,6 +180,7 @@ def column_map(org, survey_code: str) -> ColumnMap:
         column_of_question=by_question,
         column_of_section=by_section,
         numeric=frozenset(numeric),
+        listed=frozenset(listed),
         surveys=surveys,
     )
 
@@ -183,9 +190,9 @@ def _responses_qs(req: Request, survey_ids):
     return _located(req, qs)
 
 
-# The pivot in PostgreSQL: each response with its answers' question ids and values as two
-# arrays, gathered through the (response, question) unique index. A list answer (multiple
-# choice) is joined with "; " as the responses CSV import reads it; "NA" stays "NA".
+# The pivot in PostgreSQL: each response with its answers' question ids and values (as text:
+# a list answer comes as its JSON, joined in Python) as two arrays, gathered through the
+# index on the answers' response.
 _PIVOT_SQL = """
 SELECT r.id, r.survey_id, r.source, l.code, l.name, w.name, r.submitted_at,
        COALESCE(NULLIF(r.respondent_ref, ''), u.email, ''), r.counted, r.score_percent,
@@ -196,11 +203,7 @@ LEFT JOIN accounts_location l ON l.id = r.location_id
 LEFT JOIN journeys_wave w ON w.id = r.wave_id
 LEFT JOIN accounts_user u ON u.id = r.respondent_id
 LEFT JOIN LATERAL (
-    SELECT array_agg(a.question_id) AS qids,
-           array_agg(CASE WHEN jsonb_typeof(a.value) = 'array'
-                          THEN (SELECT string_agg(e, '; ')
-                                FROM jsonb_array_elements_text(a.value) e)
-                          ELSE a.value #>> '{}' END) AS vals
+    SELECT array_agg(a.question_id) AS qids, array_agg(a.value #>> '{}') AS vals
     FROM surveys_answer a WHERE a.response_id = r.id
 ) ans ON true
 WHERE r.id IN (%s)
@@ -289,11 +292,25 @@ def _number(value: Any) -> Any:
         return value
 
 
+@lru_cache(maxsize=4096)
+def _joined(value: str) -> str:
+    """A list answer's JSON text as the responses CSV import reads it: "tea; cake"."""
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return value
+    return _text(items) if isinstance(items, list) else value
+
+
 def response_rows(req: Request, cmap: ColumnMap, qs) -> Iterator[Row]:
     reader = _pivot_rows_postgresql if connection.vendor == "postgresql" else _pivot_rows_portable
     n_sections, n_questions = len(cmap.section_titles), len(cmap.question_codes)
     of_question, of_section = cmap.column_of_question, cmap.column_of_section
-    numeric = cmap.numeric if req.xlsx else frozenset()
+    # Per question column, what its text needs (most need nothing): numbers for XLSX, lists
+    # (JSON text from PostgreSQL) joined.
+    convert: dict[int, Callable[[Any], Any]] = dict.fromkeys(cmap.listed, _joined)
+    if req.xlsx:
+        convert.update(dict.fromkeys(cmap.numeric, _number))
     surveys = cmap.surveys
     for rec in reader(req, cmap, qs):
         code, version = surveys[rec[1]]
@@ -309,7 +326,8 @@ def response_rows(req: Request, cmap: ColumnMap, qs) -> Iterator[Row]:
         for qid, value in zip(rec[14] or (), rec[15] or (), strict=True):
             index = of_question.get(qid)
             if index is not None:
-                cells[index] = _number(value) if index in numeric else value
+                fn = convert.get(index)
+                cells[index] = value if fn is None or value is None else fn(value)
         yield [
             rec[0],
             code,

@@ -53,7 +53,7 @@ def _jobs(request):
 
 
 def _form(request, data=None) -> ExportForm:
-    initial = {k: v for k, v in request.GET.items() if k in ("kind", "format", "survey")}
+    initial = {k: v for k, v in request.GET.items() if k in ("kind", "format", "survey", "campaign")}
     return ExportForm(data, scope=location_scope(request), kinds=_kinds(request), initial=initial)
 
 

@@ -105,6 +105,32 @@ def _located(req: Request, qs, field_name: str = "location", *, org_wide: bool =
     return qs
 
 
+def _stream(
+    qs, fields: tuple[str, ...], convert: dict[str, Callable[[Any], Any]], chunk: int = 2000
+) -> Callable[[], Iterator[Row]]:
+    """The rows of `fields` read through a server-side cursor, each field named in `convert`
+    passed through its function (a moment as the format wants it, a status by its label)."""
+    steps = [(fields.index(name), fn) for name, fn in convert.items()]
+
+    def rows() -> Iterator[Row]:
+        for record in qs.values_list(*fields).iterator(chunk_size=chunk):
+            row = list(record)
+            for index, fn in steps:
+                row[index] = fn(row[index])
+            yield row
+
+    return rows
+
+
+def _moments(req: Request, *names: str) -> dict[str, Callable[[Any], Any]]:
+    return dict.fromkeys(names, req.when)
+
+
+def _label(choices) -> Callable[[Any], Any]:
+    labels = dict(choices)
+    return lambda value: labels.get(value, value)
+
+
 # --- responses: one row per response, one column per question code ---------------------------
 
 CONTEXT_COLUMNS = [
@@ -406,9 +432,12 @@ def build_answers(req: Request) -> Table:
         "counted",
     )
 
-    def rows() -> Iterator[Row]:
-        for a in qs.order_by("response_id", "pk").values_list(*fields).iterator(chunk_size=5000):
-            yield [*a[:6], req.when(a[6]), *a[7:12], _text(a[12]), *a[13:]]
+    rows = _stream(
+        qs.order_by("response_id", "pk"),
+        fields,
+        {**_moments(req, "submitted_at"), "value": _text},
+        chunk=5000,
+    )
 
     return Table(
         stem=_stem(req, "answers", req.survey_code),
@@ -442,7 +471,6 @@ SHOP_COLUMNS = [
 
 def build_shops(req: Request) -> Table:
     qs = _located(req, Assignment.objects.for_org(req.org))
-    labels = dict(AssignmentStatus.choices)
     fields = (
         "pk",
         "scenario__title",
@@ -461,17 +489,9 @@ def build_shops(req: Request) -> Table:
         "fee",
     )
 
-    def rows() -> Iterator[Row]:
-        for a in qs.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
-            yield [
-                *a[:5],
-                labels.get(a[5], a[5]),
-                a[6],
-                req.when(a[7]),
-                req.when(a[8]),
-                req.when(a[9]),
-                *a[10:],
-            ]
+    convert = {"status": _label(AssignmentStatus.choices)}
+    convert.update(_moments(req, "visited_at", "submitted_at", "decided_at"))
+    rows = _stream(qs.order_by("pk"), fields, convert)
 
     return Table(_stem(req, "shops"), "Shops", SHOP_COLUMNS, qs.count, rows)
 
@@ -532,12 +552,9 @@ def build_payouts(req: Request) -> Table:
 
 # --- contacts ------------------------------------------------------------------------------------
 
+PERSON_COLUMNS = ["email", "first_name", "last_name", "location", "language"]
 CONTACT_COLUMNS = [
-    "email",
-    "first_name",
-    "last_name",
-    "location",
-    "language",
+    *PERSON_COLUMNS,
     "unsubscribed_at",
     "suppressed_at",
     "suppressed_reason",
@@ -563,9 +580,8 @@ def build_contacts(req: Request) -> Table:
         "created_at",
     )
 
-    def rows() -> Iterator[Row]:
-        for c in qs.order_by("email", "pk").values_list(*fields).iterator(chunk_size=5000):
-            yield [*c[:5], req.when(c[5]), req.when(c[6]), c[7], req.when(c[8]), req.when(c[9])]
+    moments = ("unsubscribed_at", "suppressed_at", "last_invited_at", "created_at")
+    rows = _stream(qs.order_by("email", "pk"), fields, _moments(req, *moments), chunk=5000)
 
     return Table(_stem(req, "contacts"), "Contacts", CONTACT_COLUMNS, qs.count, rows)
 
@@ -573,11 +589,7 @@ def build_contacts(req: Request) -> Table:
 # --- a campaign's results: one row per invitation -------------------------------------------------
 
 CAMPAIGN_COLUMNS = [
-    "email",
-    "first_name",
-    "last_name",
-    "location",
-    "language",
+    *PERSON_COLUMNS,
     "delivery",
     "status",
     "reminders",
@@ -594,7 +606,6 @@ def build_campaign(req: Request) -> Table:
     qs = req.scope.filter(Invitation.objects.filter(campaign=req.campaign))
     if req.location_id is not None:
         qs = qs.filter(location_id=req.location_id)
-    labels = dict(Invitation.Status.choices)
     fields = (
         "contact__email",
         "contact__first_name",
@@ -610,16 +621,9 @@ def build_campaign(req: Request) -> Table:
         "response__score_percent",
     )
 
-    def rows() -> Iterator[Row]:
-        for i in qs.order_by("pk").values_list(*fields).iterator(chunk_size=5000):
-            yield [
-                *i[:6],
-                labels.get(i[6], i[6]),
-                i[7],
-                req.when(i[8]),
-                req.when(i[9]),
-                *i[10:],
-            ]
+    convert = {"status": _label(Invitation.Status.choices)}
+    convert.update(_moments(req, "opened_at", "completed_at"))
+    rows = _stream(qs.order_by("pk"), fields, convert, chunk=5000)
 
     stem = _stem(req, "campaign", str(req.campaign.pk), req.campaign.name)
     return Table(stem, "Campaign", CAMPAIGN_COLUMNS, qs.count, rows)

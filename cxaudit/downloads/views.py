@@ -53,7 +53,8 @@ def _jobs(request):
 
 
 def _form(request, data=None) -> ExportForm:
-    initial = {k: v for k, v in request.GET.items() if k in ("kind", "format", "survey", "campaign")}
+    prefilled = ("kind", "format", "survey", "campaign")  # the export links of other pages
+    initial = {k: v for k, v in request.GET.items() if k in prefilled}
     return ExportForm(data, scope=location_scope(request), kinds=_kinds(request), initial=initial)
 
 

@@ -129,29 +129,7 @@ def test_a_requeued_job_is_claimed_once(org, location, program_admin):
     assert job.claim() is False  # running now: a second worker gets nothing
 
 
-@pytest.fixture
-def media_worker(redis_url, transactional_db, tmp_path, settings):
-    """The shared fixture's real worker, writing its files where this test reads them."""
-    import uuid
-
-    from cxaudit.celery import app
-    from tests.conftest import start_worker
-
-    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{uuid.uuid4().hex[:8]}"
-    app.conf.task_default_queue = queue
-    worker = start_worker(
-        queue, tmp_path / "worker.log", extra_env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-    )
-    try:
-        yield worker
-    finally:
-        worker.stop()
-        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
-
-
-def test_a_real_worker_builds_a_large_export(media_worker, org, location, program_admin, settings):
+def test_a_real_worker_builds_a_large_export(celery_worker, org, location, program_admin, settings):
     settings.CXAUDIT_EXPORT_INLINE_ROWS = 1
     simple(org, location, n=3)
     job = services.request_export(
@@ -168,6 +146,6 @@ def test_a_real_worker_builds_a_large_export(media_worker, org, location, progra
         return job.is_finished
 
     wait_for(finished, timeout=60)
-    assert job.state == "done", (job.error, media_worker.log.read_text()[-2000:])
+    assert job.state == "done", (job.error, celery_worker.log.read_text()[-2000:])
     with job.file.open("rb") as handle:
         assert len(read_back(handle.read(), "csv")) == 4

@@ -48,7 +48,6 @@ from .models import ExportFormat, ExportJob
 logger = logging.getLogger(__name__)
 
 State = ExportJob.State
-RUN_TASK = "downloads.run_export"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 TICK_ROWS = 1000  # rows between looks at the clock
 
@@ -164,7 +163,7 @@ def request_export(
             file_name=file_name(table, fmt),
             heartbeat_at=timezone.now(),  # for a queued job: when it was queued
         )
-        enqueue_on_commit(RUN_TASK, job.pk)
+        enqueue_on_commit("downloads.run_export", job.pk)
     return job
 
 
@@ -405,5 +404,5 @@ def _requeue_stalled(now) -> tuple[list[int], int]:
         job.save(update_fields=["state", "heartbeat_at"])
         queued.append(job.pk)
     for pk in queued:
-        enqueue_on_commit(RUN_TASK, pk)
+        enqueue_on_commit("downloads.run_export", pk)
     return queued, failed

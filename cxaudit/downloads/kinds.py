@@ -37,7 +37,9 @@ class Table:
     stem: str
     sheet: str
     header: list[str]
-    count: Callable[[], int]
+    # count() is the number of rows; count(limit) stops counting at `limit` (the request that
+    # decides between now and later does not count a large export to the end).
+    count: Callable[..., int]
     rows: Callable[[], Iterator[Row]]
     # Built by a query or two whatever its size (the gap report): always downloaded at once.
     small: bool = False
@@ -103,6 +105,13 @@ def _located(req: Request, qs, field_name: str = "location", *, org_wide: bool =
     if req.wave is not None:
         qs = qs.filter(wave=req.wave)
     return qs
+
+
+def _counter(qs) -> Callable[..., int]:
+    def count(limit: int | None = None) -> int:
+        return qs.count() if limit is None else qs.order_by()[:limit].count()
+
+    return count
 
 
 def _stream(
@@ -381,7 +390,7 @@ def build_responses(req: Request) -> Table:
         stem=_stem(req, "responses", req.survey_code),
         sheet="Responses",
         header=cmap.header,
-        count=qs.count,
+        count=_counter(qs),
         rows=lambda: response_rows(req, cmap, qs),
     )
 
@@ -443,7 +452,7 @@ def build_answers(req: Request) -> Table:
         stem=_stem(req, "answers", req.survey_code),
         sheet="Answers",
         header=ANSWER_COLUMNS,
-        count=qs.count,
+        count=_counter(qs),
         rows=rows,
     )
 
@@ -493,7 +502,7 @@ def build_shops(req: Request) -> Table:
     convert.update(_moments(req, "visited_at", "submitted_at", "decided_at"))
     rows = _stream(qs.order_by("pk"), fields, convert)
 
-    return Table(_stem(req, "shops"), "Shops", SHOP_COLUMNS, qs.count, rows)
+    return Table(_stem(req, "shops"), "Shops", SHOP_COLUMNS, _counter(qs), rows)
 
 
 # --- payouts: approved shops, paid or owed ----------------------------------------------------
@@ -547,7 +556,7 @@ def build_payouts(req: Request) -> Table:
                 req.when(a[11]),
             ]
 
-    return Table(_stem(req, "payouts"), "Payouts", PAYOUT_COLUMNS, qs.count, rows)
+    return Table(_stem(req, "payouts"), "Payouts", PAYOUT_COLUMNS, _counter(qs), rows)
 
 
 # --- contacts ------------------------------------------------------------------------------------
@@ -583,7 +592,7 @@ def build_contacts(req: Request) -> Table:
     moments = ("unsubscribed_at", "suppressed_at", "last_invited_at", "created_at")
     rows = _stream(qs.order_by("email", "pk"), fields, _moments(req, *moments), chunk=5000)
 
-    return Table(_stem(req, "contacts"), "Contacts", CONTACT_COLUMNS, qs.count, rows)
+    return Table(_stem(req, "contacts"), "Contacts", CONTACT_COLUMNS, _counter(qs), rows)
 
 
 # --- a campaign's results: one row per invitation -------------------------------------------------
@@ -626,7 +635,7 @@ def build_campaign(req: Request) -> Table:
     rows = _stream(qs.order_by("pk"), fields, convert, chunk=5000)
 
     stem = _stem(req, "campaign", str(req.campaign.pk), req.campaign.name)
-    return Table(stem, "Campaign", CAMPAIGN_COLUMNS, qs.count, rows)
+    return Table(stem, "Campaign", CAMPAIGN_COLUMNS, _counter(qs), rows)
 
 
 # --- action plans and gap reports (built by insights) ---------------------------------------------
@@ -648,7 +657,7 @@ def build_actions(req: Request) -> Table:
         _stem(req, "actions"),
         "Actions",
         list(EXPORT_HEADER),
-        qs.count,
+        _counter(qs),
         lambda: export_rows(qs.iterator(chunk_size=500)),
     )
 
@@ -675,7 +684,7 @@ def build_gaps(req: Request) -> Table:
         _stem(req, "gap-report", location.code if location else ""),
         "Gap report",
         list(CSV_COLUMNS),
-        lambda: 0,
+        lambda limit=None: 0,
         rows,
         small=True,
     )

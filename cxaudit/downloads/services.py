@@ -147,8 +147,8 @@ def request_export(
     table = kind.build(req)
     if table.small:
         return table
-    total = table.count()
-    if total <= settings.CXAUDIT_EXPORT_INLINE_ROWS:
+    limit = settings.CXAUDIT_EXPORT_INLINE_ROWS
+    if table.count(limit + 1) <= limit:
         return table
     with transaction.atomic():
         job = ExportJob.objects.create(
@@ -159,7 +159,6 @@ def request_export(
             filters=filters.to_json(),
             location_ids=sorted(scope.location_ids) if scope.limited else None,
             description=describe(req, kind),
-            rows_total=total,
             file_name=file_name(table, fmt),
             heartbeat_at=timezone.now(),  # for a queued job: when it was queued
         )

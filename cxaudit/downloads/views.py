@@ -108,9 +108,7 @@ def export_start(request):
             return xlsx_response(name, result.header, result.rows(), sheet=result.sheet)
         return csv_response(name, result.header, result.rows())
     messages.success(
-        request,
-        f"Your export of {result.rows_total:,} rows is being built; it appears below when "
-        "ready to download.",
+        request, "Your export is being built; its download link appears below when it is ready."
     )
     return redirect("downloads:export_list", org_slug=request.org.slug)
 

@@ -29,11 +29,12 @@
         }
         if (!progress) continue;
         progress.setAttribute("aria-valuenow", String(job.percent));
-        progress.setAttribute("aria-valuetext", `${job.rows_done} of ${job.rows_total} rows`);
+        const counts = job.rows_total ? `${job.rows_done} of ${job.rows_total} rows` : "Counting the rows…";
+        progress.setAttribute("aria-valuetext", job.rows_total ? counts : job.state_label);
         const bar = item.querySelector("[data-role=bar]");
         bar.style.width = `${job.percent}%`;
         bar.textContent = `${job.percent}%`;
-        item.querySelector("[data-role=counts]").textContent = `${job.rows_done} of ${job.rows_total} rows`;
+        item.querySelector("[data-role=counts]").textContent = counts;
         item.querySelector("[data-role=state]").textContent = job.state_label;
       }
       if (finished) {

@@ -74,7 +74,7 @@ def test_headers_are_neutralised_too(fmt):
         stem="t",
         sheet="=Sheet",
         header=["=cmd", "+x", "-y", "@z", "\tt", "\rr", "ok"],
-        count=lambda: 1,
+        count=lambda limit=None: 1,
         rows=lambda: iter([["=1+1", -3, "-3", "@a", "\tb", "\rc", "fine"]]),
     )
     handle = io.BytesIO()

@@ -96,7 +96,7 @@ def test_xlsx_keeps_numbers_and_moments_typed(org, location):
     assert row["submitted_at"].year >= 2026
 
 
-def test_postgresql_pivot_and_portable_merge_give_the_same_rows(org, location):
+def test_postgresql_pivot_and_portable_merge_give_the_same_rows(org, location, monkeypatch):
     survey = simple(org, location, n=4)
     cmap = column_map(org, "simple")
     qs = Response.objects.filter(survey=survey).submitted()
@@ -107,14 +107,15 @@ def test_postgresql_pivot_and_portable_merge_give_the_same_rows(org, location):
         filters=services.Filters(survey="simple"),
     )
     fast = list(response_rows(req, cmap, qs))
-    import cxaudit.downloads.kinds as kinds
+    import cxaudit.downloads.kinds.responses as responses
 
-    original = kinds._pivot_rows_postgresql
-    kinds._pivot_rows_postgresql = _pivot_rows_portable
+    assert responses._pivot_rows_postgresql is not _pivot_rows_portable
+    original = responses._pivot_rows_postgresql
+    responses._pivot_rows_postgresql = _pivot_rows_portable
     try:
         portable = list(response_rows(req, cmap, qs))
     finally:
-        kinds._pivot_rows_postgresql = original
+        responses._pivot_rows_postgresql = original
     assert [r[:1] + r[2:] for r in fast] == [r[:1] + r[2:] for r in portable]
     assert len(fast) == 4
 

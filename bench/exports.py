@@ -70,12 +70,12 @@ def floor(survey_code: str, org, path: Path) -> tuple[float, int]:
     import psycopg
     from django.db import connection
 
-    from cxaudit.downloads.kinds import _PIVOT_SQL
+    from cxaudit.downloads.kinds import PIVOT_SQL
     from surveys.models import Response
 
     qs = Response.objects.for_org(org).submitted().filter(survey__code=survey_code)
     inner, params = qs.order_by().values("pk").query.sql_with_params()
-    sql = _PIVOT_SQL % inner
+    sql = PIVOT_SQL % inner
     connection.ensure_connection()
     raw = connection.connection
     started = time.perf_counter()

@@ -387,7 +387,9 @@ def _requeue_stalled(now) -> tuple[list[int], int]:
     failed = 0
     for job in stalled:
         if job.state == State.RUNNING:
-            _delete(storage_name(job))  # what the lost worker had written, if anything
+            # What the lost worker had written, if anything (finished or not).
+            _delete(storage_name(job))
+            _delete(f"{storage_name(job)}.part")
             if job.attempt >= settings.CXAUDIT_EXPORT_MAX_ATTEMPTS:
                 job.state = State.FAILED
                 job.error = (

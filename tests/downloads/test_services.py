@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cxaudit.accounts.scope import LocationScope
 from cxaudit.downloads import services
-from cxaudit.downloads.kinds import KINDS, Table, _pivot_rows_portable, column_map, response_rows
+from cxaudit.downloads.kinds import KINDS, Table, column_map, pivot_rows_portable, response_rows
 from cxaudit.downloads.models import ExportJob
 from cxaudit.errors import DomainError
 from surveys.models import Response
@@ -109,13 +109,13 @@ def test_postgresql_pivot_and_portable_merge_give_the_same_rows(org, location, m
     fast = list(response_rows(req, cmap, qs))
     import cxaudit.downloads.kinds.responses as responses
 
-    assert responses._pivot_rows_postgresql is not _pivot_rows_portable
-    original = responses._pivot_rows_postgresql
-    responses._pivot_rows_postgresql = _pivot_rows_portable
+    assert responses.pivot_rows_postgresql is not pivot_rows_portable
+    original = responses.pivot_rows_postgresql
+    responses.pivot_rows_postgresql = pivot_rows_portable
     try:
         portable = list(response_rows(req, cmap, qs))
     finally:
-        responses._pivot_rows_postgresql = original
+        responses.pivot_rows_postgresql = original
     assert [r[:1] + r[2:] for r in fast] == [r[:1] + r[2:] for r in portable]
     assert len(fast) == 4
 

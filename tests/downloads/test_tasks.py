@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -109,6 +110,8 @@ def test_the_sweeper_requeues_jobs_of_lost_workers_and_lost_messages(
         heartbeat_at=old
     )
     ExportJob.objects.filter(pk=busy.pk).update(heartbeat_at=fresh)
+    partial = f"exports/{org.pk}/{lost_worker.public_id.hex}-1.csv.part"
+    assert default_storage.save(partial, ContentFile(b"half a file")) == partial
     with django_capture_on_commit_callbacks(execute=True):
         counts = services.sweep_exports()
     assert counts == {"expired": 0, "requeued": 2, "failed": 1}
@@ -117,6 +120,7 @@ def test_the_sweeper_requeues_jobs_of_lost_workers_and_lost_messages(
     given_up.refresh_from_db()
     busy.refresh_from_db()
     assert lost_worker.state == "queued"
+    assert not default_storage.exists(partial)  # the lost worker's half-written file
     assert given_up.state == "failed" and "stopped 3 times" in given_up.error
     assert busy.state == "running"
 

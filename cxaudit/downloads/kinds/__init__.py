@@ -15,12 +15,12 @@ from cxaudit.accounts.capabilities import Cap
 
 from .base import Kind, Request, Row, Table
 from .responses import (
-    _PIVOT_SQL,
+    PIVOT_SQL,
     ColumnMap,
-    _pivot_rows_portable,
-    _pivot_rows_postgresql,
     build_responses,
     column_map,
+    pivot_rows_portable,
+    pivot_rows_postgresql,
     response_rows,
 )
 from .tables import (
@@ -35,16 +35,16 @@ from .tables import (
 
 __all__ = [
     "KINDS",
-    "_PIVOT_SQL",
+    "PIVOT_SQL",
     "ColumnMap",
     "Kind",
     "Request",
     "Row",
     "Table",
-    "_pivot_rows_portable",
-    "_pivot_rows_postgresql",
     "column_map",
     "kinds_for",
+    "pivot_rows_portable",
+    "pivot_rows_postgresql",
     "response_rows",
 ]
 

@@ -72,7 +72,7 @@ class Request:
         return local if self.xlsx else local.isoformat(timespec="seconds")
 
 
-def _stem(req: Request, *parts: str) -> str:
+def stem_for(req: Request, *parts: str) -> str:
     bits = [req.org.slug, *parts]
     if req.wave is not None:
         bits.append(req.wave.name)
@@ -86,7 +86,7 @@ def _slug(text: str) -> str:
     return slugify(text) or "export"
 
 
-def _located(req: Request, qs, field_name: str = "location", *, org_wide: bool = False):
+def located(req: Request, qs, field_name: str = "location", *, org_wide: bool = False):
     qs = req.scope.filter(qs, field_name, org_wide=org_wide)
     if req.location_id is not None:
         qs = qs.filter(**{f"{field_name}_id": req.location_id})
@@ -95,14 +95,14 @@ def _located(req: Request, qs, field_name: str = "location", *, org_wide: bool =
     return qs
 
 
-def _counter(qs) -> Callable[..., int]:
+def counter(qs) -> Callable[..., int]:
     def count(limit: int | None = None) -> int:
         return qs.count() if limit is None else qs.order_by()[:limit].count()
 
     return count
 
 
-def _stream(
+def stream_rows(
     qs, fields: tuple[str, ...], convert: dict[str, Callable[[Any], Any]], chunk: int = 2000
 ) -> Callable[[], Iterator[Row]]:
     """The rows of `fields` read through a server-side cursor, each field named in `convert`
@@ -119,10 +119,10 @@ def _stream(
     return rows
 
 
-def _moments(req: Request, *names: str) -> dict[str, Callable[[Any], Any]]:
+def moment_fields(req: Request, *names: str) -> dict[str, Callable[[Any], Any]]:
     return dict.fromkeys(names, req.when)
 
 
-def _label(choices) -> Callable[[Any], Any]:
+def labelled(choices) -> Callable[[Any], Any]:
     labels = dict(choices)
     return lambda value: labels.get(value, value)

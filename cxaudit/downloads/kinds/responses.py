@@ -14,7 +14,7 @@ from django.db import connection
 from cxaudit.errors import DomainError
 from surveys.models import Answer, Question, Response, Survey
 
-from .base import Request, Row, Table, _counter, _located, _stem
+from .base import Request, Row, Table, counter, located, stem_for
 
 # --- responses: one row per response, one column per question code ---------------------------
 
@@ -98,13 +98,13 @@ def column_map(org, survey_code: str) -> ColumnMap:
 
 def _responses_qs(req: Request, survey_ids):
     qs = Response.objects.for_org(req.org).submitted().filter(survey_id__in=list(survey_ids))
-    return _located(req, qs)
+    return located(req, qs)
 
 
 # The pivot in PostgreSQL: each response with its answers' question ids and values (as text:
 # a list answer comes as its JSON, joined in Python) as two arrays, gathered through the
 # index on the answers' response.
-_PIVOT_SQL = """
+PIVOT_SQL = """
 SELECT r.id, r.survey_id, r.source, l.code, l.name, w.name, r.submitted_at,
        COALESCE(NULLIF(r.respondent_ref, ''), u.email, ''), r.counted, r.score_percent,
        r.score_earned, r.score_possible, r.knocked_out, r.score_detail -> 'sections',
@@ -123,20 +123,20 @@ ORDER BY r.id
 CHUNK = 2000
 
 
-def _pivot_rows_postgresql(req: Request, cmap: ColumnMap, qs) -> Iterator[tuple]:
+def pivot_rows_postgresql(req: Request, cmap: ColumnMap, qs) -> Iterator[tuple]:
     """(context…, section details, question ids, values) per response, from one server-side
     cursor (one query whatever the number of responses)."""
     inner, params = qs.order_by().values("pk").query.sql_with_params()
     cursor = connection.chunked_cursor()
     try:
-        cursor.execute(_PIVOT_SQL % inner, params)
+        cursor.execute(PIVOT_SQL % inner, params)
         while chunk := cursor.fetchmany(CHUNK):
             yield from chunk
     finally:
         cursor.close()
 
 
-def _text(value: Any) -> Any:
+def answer_text(value: Any) -> Any:
     """An answer's JSON value as the pivot query renders it."""
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
@@ -147,7 +147,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _pivot_rows_portable(req: Request, cmap: ColumnMap, qs) -> Iterator[tuple]:
+def pivot_rows_portable(req: Request, cmap: ColumnMap, qs) -> Iterator[tuple]:
     """The same rows on any database: responses and their answers read as two streams sorted
     by response id and merged (two queries whatever the number of responses)."""
     responses = (
@@ -183,7 +183,7 @@ def _pivot_rows_portable(req: Request, cmap: ColumnMap, qs) -> Iterator[tuple]:
         while pending is not None and pending[0] <= r[0]:
             if pending[0] == r[0]:
                 qids.append(pending[1])
-                vals.append(_text(pending[2]))
+                vals.append(answer_text(pending[2]))
             pending = next(answers, None)
         detail = r[14] or {}
         yield (
@@ -210,11 +210,11 @@ def _joined(value: str) -> str:
         items = json.loads(value)
     except ValueError:
         return value
-    return _text(items) if isinstance(items, list) else value
+    return answer_text(items) if isinstance(items, list) else value
 
 
 def response_rows(req: Request, cmap: ColumnMap, qs) -> Iterator[Row]:
-    reader = _pivot_rows_postgresql if connection.vendor == "postgresql" else _pivot_rows_portable
+    reader = pivot_rows_postgresql if connection.vendor == "postgresql" else pivot_rows_portable
     n_sections, n_questions = len(cmap.section_titles), len(cmap.question_codes)
     of_question, of_section = cmap.column_of_question, cmap.column_of_section
     # Per question column, what its text needs (most need nothing): numbers for XLSX, lists
@@ -263,9 +263,9 @@ def build_responses(req: Request) -> Table:
     cmap = column_map(req.org, req.survey_code)
     qs = _responses_qs(req, cmap.surveys)
     return Table(
-        stem=_stem(req, "responses", req.survey_code),
+        stem=stem_for(req, "responses", req.survey_code),
         sheet="Responses",
         header=cmap.header,
-        count=_counter(qs),
+        count=counter(qs),
         rows=lambda: response_rows(req, cmap, qs),
     )

@@ -13,14 +13,14 @@ from .base import (
     Request,
     Row,
     Table,
-    _counter,
-    _label,
-    _located,
-    _moments,
-    _stem,
-    _stream,
+    counter,
+    labelled,
+    located,
+    moment_fields,
+    stem_for,
+    stream_rows,
 )
-from .responses import _text
+from .responses import answer_text
 
 # --- answers: one row per answer ---------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def build_answers(req: Request) -> Table:
         if not Survey.objects.for_org(req.org).filter(code=req.survey_code).exists():
             raise DomainError(f"No survey with code {req.survey_code!r}.", field="survey")
         qs = qs.filter(question__survey__code=req.survey_code)
-    qs = _located(req, qs)
+    qs = located(req, qs)
     fields = (
         "response_id",
         "question__survey__code",
@@ -68,18 +68,18 @@ def build_answers(req: Request) -> Table:
         "counted",
     )
 
-    rows = _stream(
+    rows = stream_rows(
         qs.order_by("response_id", "pk"),
         fields,
-        {**_moments(req, "submitted_at"), "value": _text},
+        {**moment_fields(req, "submitted_at"), "value": answer_text},
         chunk=5000,
     )
 
     return Table(
-        stem=_stem(req, "answers", req.survey_code),
+        stem=stem_for(req, "answers", req.survey_code),
         sheet="Answers",
         header=ANSWER_COLUMNS,
-        count=_counter(qs),
+        count=counter(qs),
         rows=rows,
     )
 
@@ -106,7 +106,7 @@ SHOP_COLUMNS = [
 
 
 def build_shops(req: Request) -> Table:
-    qs = _located(req, Assignment.objects.for_org(req.org))
+    qs = located(req, Assignment.objects.for_org(req.org))
     fields = (
         "pk",
         "scenario__title",
@@ -125,11 +125,11 @@ def build_shops(req: Request) -> Table:
         "fee",
     )
 
-    convert = {"status": _label(AssignmentStatus.choices)}
-    convert.update(_moments(req, "visited_at", "submitted_at", "decided_at"))
-    rows = _stream(qs.order_by("pk"), fields, convert)
+    convert = {"status": labelled(AssignmentStatus.choices)}
+    convert.update(moment_fields(req, "visited_at", "submitted_at", "decided_at"))
+    rows = stream_rows(qs.order_by("pk"), fields, convert)
 
-    return Table(_stem(req, "shops"), "Shops", SHOP_COLUMNS, _counter(qs), rows)
+    return Table(stem_for(req, "shops"), "Shops", SHOP_COLUMNS, counter(qs), rows)
 
 
 # --- payouts: approved shops, paid or owed ----------------------------------------------------
@@ -152,7 +152,7 @@ PAYOUT_COLUMNS = [
 
 
 def build_payouts(req: Request) -> Table:
-    qs = _located(req, Assignment.objects.for_org(req.org).filter(status=AssignmentStatus.APPROVED))
+    qs = located(req, Assignment.objects.for_org(req.org).filter(status=AssignmentStatus.APPROVED))
     fields = (
         "pk",
         "shopper__full_name",
@@ -183,7 +183,7 @@ def build_payouts(req: Request) -> Table:
                 req.when(a[11]),
             ]
 
-    return Table(_stem(req, "payouts"), "Payouts", PAYOUT_COLUMNS, _counter(qs), rows)
+    return Table(stem_for(req, "payouts"), "Payouts", PAYOUT_COLUMNS, counter(qs), rows)
 
 
 # --- contacts ------------------------------------------------------------------------------------
@@ -217,9 +217,9 @@ def build_contacts(req: Request) -> Table:
     )
 
     moments = ("unsubscribed_at", "suppressed_at", "last_invited_at", "created_at")
-    rows = _stream(qs.order_by("email", "pk"), fields, _moments(req, *moments), chunk=5000)
+    rows = stream_rows(qs.order_by("email", "pk"), fields, moment_fields(req, *moments), chunk=5000)
 
-    return Table(_stem(req, "contacts"), "Contacts", CONTACT_COLUMNS, _counter(qs), rows)
+    return Table(stem_for(req, "contacts"), "Contacts", CONTACT_COLUMNS, counter(qs), rows)
 
 
 # --- a campaign's results: one row per invitation -------------------------------------------------
@@ -257,12 +257,12 @@ def build_campaign(req: Request) -> Table:
         "response__score_percent",
     )
 
-    convert = {"status": _label(Invitation.Status.choices)}
-    convert.update(_moments(req, "opened_at", "completed_at"))
-    rows = _stream(qs.order_by("pk"), fields, convert, chunk=5000)
+    convert = {"status": labelled(Invitation.Status.choices)}
+    convert.update(moment_fields(req, "opened_at", "completed_at"))
+    rows = stream_rows(qs.order_by("pk"), fields, convert, chunk=5000)
 
-    stem = _stem(req, "campaign", str(req.campaign.pk), req.campaign.name)
-    return Table(stem, "Campaign", CAMPAIGN_COLUMNS, _counter(qs), rows)
+    stem = stem_for(req, "campaign", str(req.campaign.pk), req.campaign.name)
+    return Table(stem, "Campaign", CAMPAIGN_COLUMNS, counter(qs), rows)
 
 
 # --- action plans and gap reports (built by insights) ---------------------------------------------
@@ -281,10 +281,10 @@ def build_actions(req: Request) -> Table:
         "standard__touchpoint", "touchpoint", "location", "wave", "owner", "evaluated_wave"
     ).order_by("pk")
     return Table(
-        _stem(req, "actions"),
+        stem_for(req, "actions"),
         "Actions",
         list(EXPORT_HEADER),
-        _counter(qs),
+        counter(qs),
         lambda: export_rows(qs.iterator(chunk_size=500)),
     )
 
@@ -308,7 +308,7 @@ def build_gaps(req: Request) -> Table:
             yield [row.get(c) for c in CSV_COLUMNS]
 
     return Table(
-        _stem(req, "gap-report", location.code if location else ""),
+        stem_for(req, "gap-report", location.code if location else ""),
         "Gap report",
         list(CSV_COLUMNS),
         lambda limit=None: 0,

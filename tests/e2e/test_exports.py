@@ -31,7 +31,7 @@ def test_a_running_export_shows_its_progress_then_its_link(page, org, program_ad
     page.on("console", lambda msg: console.append(msg.text))
     login(page, program_admin.email)
     page.goto(f"/o/{org.slug}/exports/")
-    assert page.get_by_role("heading", name="Exports").is_visible()
+    assert page.get_by_role("heading", name="Exports", exact=True).is_visible()
     bar = page.get_by_role("progressbar", name="Progress of this export")
     assert bar.get_attribute("aria-valuenow") == "25"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "shoppers",
     "cxaudit.insights",
     "cxaudit.reportpdfs",
+    "cxaudit.downloads",
 ]
 
 MIDDLEWARE = [
@@ -421,3 +422,15 @@ CXAUDIT_EVIDENCE_MAX_BYTES = int(env("CXAUDIT_EVIDENCE_MAX_BYTES", str(10 * 1024
 # the most locations one zip holds.
 CXAUDIT_PDF_KEEP_HOURS = float(env("CXAUDIT_PDF_KEEP_HOURS", "48"))
 CXAUDIT_PDF_BATCH_MAX = int(env("CXAUDIT_PDF_BATCH_MAX", "2000"))
+# Exports (cxaudit.downloads, docs/exports.md): up to CXAUDIT_EXPORT_INLINE_ROWS rows download at
+# once; larger ones are built by a worker and kept CXAUDIT_EXPORT_KEEP_HOURS. A worker silent
+# for the lease (seconds) is taken for lost and its export queued again, at most … attempts.
+CXAUDIT_EXPORT_INLINE_ROWS = int(env("CXAUDIT_EXPORT_INLINE_ROWS", "5000"))
+CXAUDIT_EXPORT_KEEP_HOURS = float(env("CXAUDIT_EXPORT_KEEP_HOURS", "24"))
+CXAUDIT_EXPORT_LEASE_SECONDS = float(env("CXAUDIT_EXPORT_LEASE_SECONDS", "120"))
+CXAUDIT_EXPORT_MAX_ATTEMPTS = int(env("CXAUDIT_EXPORT_MAX_ATTEMPTS", "3"))
+# Expired export files deleted, lost export workers replaced.
+CELERY_BEAT_SCHEDULE["downloads.sweep_exports"] = {
+    "task": "downloads.sweep_exports",
+    "schedule": 60.0,
+}

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("cxaudit.insights.urls")),
     path("", include("cxaudit.webhooks.urls")),
     path("", include("cxaudit.reportpdfs.urls")),
+    path("", include("cxaudit.downloads.urls")),
     path("", include("cxaudit.messaging.urls")),  # the development mailbox (DEBUG only)
 ]
 

@@ -243,6 +243,8 @@ def start_worker(queue: str, log: Path, extra_env: dict | None = None) -> Worker
             "CELERY_QUEUE": queue,
             "CXAUDIT_TESTING": "true",
             "EMAIL_URL": os.environ.get("EMAIL_URL", "console:"),
+            # Files the worker writes (exports) go where the test reads them.
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         }
     )
     env.update(extra_env or {})

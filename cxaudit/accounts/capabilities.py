@@ -36,6 +36,7 @@ class Cap(StrEnum):
     MANAGE_CAMPAIGNS = "campaigns.manage"
     STAFF_AREA = "staff.area"
     MANAGE_WEBHOOKS = "webhooks.manage"
+    EXPORT_DATA = "data.export"
 
 
 _STAFF_READ = {Cap.VIEW_ORG, Cap.VIEW_LOCATIONS, Cap.VIEW_JOURNEYS, Cap.VIEW_SURVEYS}
@@ -43,7 +44,9 @@ _STAFF_READ = {Cap.VIEW_ORG, Cap.VIEW_LOCATIONS, Cap.VIEW_JOURNEYS, Cap.VIEW_SUR
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PROGRAM_ADMIN: frozenset(Cap),
     Role.REVIEWER: frozenset(
-        _STAFF_READ | {Cap.STAFF_AREA, Cap.REVIEW_SHOPS, Cap.VIEW_INSIGHTS, Cap.IMPORT_RESPONSES}
+        _STAFF_READ
+        | {Cap.STAFF_AREA, Cap.REVIEW_SHOPS, Cap.VIEW_INSIGHTS, Cap.IMPORT_RESPONSES}
+        | {Cap.EXPORT_DATA}
     ),
     Role.CLIENT_MANAGER: frozenset(
         _STAFF_READ
@@ -53,6 +56,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.FILL_SELF_ASSESSMENT,
             Cap.MANAGE_ACTIONS,
             Cap.VIEW_CAMPAIGNS,
+            Cap.EXPORT_DATA,
         }
     ),
     Role.SHOPPER: frozenset({Cap.VIEW_ORG, Cap.SHOP}),

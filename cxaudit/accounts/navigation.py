@@ -172,6 +172,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
                 "League", "insights:league", Cap.VIEW_INSIGHTS, current=("insights:report_card",)
             ),
             NavItem("KPIs", "insights:kpi_list", Cap.VIEW_INSIGHTS, current=("insights:kpi_*",)),
+            NavItem("Exports", "downloads:export_list", Cap.EXPORT_DATA, current=("downloads:*",)),
         ),
     ),
     NavGroup(

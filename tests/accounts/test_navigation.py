@@ -24,7 +24,7 @@ from cxaudit.accounts.navigation import (
 )
 
 SET_UP = ["Journeys", "Waves", "Wave planner", "Surveys", "Locations"]
-ANALYSE = ["Dashboard", "Heatmap", "League", "KPIs"]
+ANALYSE = ["Dashboard", "Heatmap", "League", "KPIs", "Exports"]
 ACT = ["Action plan"]
 EXPECTED = {
     "program_admin": {

@@ -100,6 +100,8 @@ UNREACHED = {
     "reportpdfs:batch": "reached by asking for a zip (POST; tests/reportpdfs/test_views.py)",
     "reportpdfs:batch_status": "JSON polled by the zip's progress page",
     "reportpdfs:batch_download": "a finished zip's file (tests/reportpdfs/test_views.py)",
+    "downloads:export_status": "JSON polled by the exports page's script",
+    "downloads:export_download": "the file of a background export (tests/downloads/test_views.py)",
 }
 # Links the crawl does not follow: Django's own admin site, and the static files every page
 # loads anyway.

@@ -26,7 +26,7 @@ GROUPS = {
         "Scenarios",
         "Shopper panel",
     ],
-    "Analyse": ["Dashboard", "Heatmap", "League", "KPIs"],
+    "Analyse": ["Dashboard", "Heatmap", "League", "KPIs", "Exports"],
     "Act": ["Action plan"],
     "Administer": ["Members", "Settings", "Payouts", "Outbox", "Webhooks", "Django admin"],
 }

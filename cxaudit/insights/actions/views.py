@@ -340,6 +340,10 @@ def _export_rows(items):
         ]
 
 
+# The rows of the action plan export, for cxaudit.downloads too.
+export_rows = _export_rows
+
+
 @require_GET
 @org_view(Cap.VIEW_INSIGHTS)
 def action_export(request, fmt: str):

@@ -150,6 +150,10 @@ def _csv_rows(analysis: GapAnalysis):
         }
 
 
+# The report's CSV rows (dicts keyed by CSV_COLUMNS), for cxaudit.downloads too.
+gap_csv_rows = _csv_rows
+
+
 def _measure_rows(base: dict[str, Any], row: GapRow):
     for name in PERSPECTIVES:
         p = row.perspectives[name]

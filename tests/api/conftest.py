@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from cxaudit.api.services import create_token
@@ -77,30 +77,40 @@ def world(org, roles, inside, outside, manager) -> World:
     std = make_standard(org, "GREET", name="Greeted within 30 seconds")
     visit_form = make_survey(
         org,
-        [{"title": "Desk", "questions": [
-            {"code": "greet", "type": "yes_no", "standard": std, "points": 1},
-            {"code": "smile", "type": "yes_no", "points": 1},
-        ]}],
+        [
+            {
+                "title": "Desk",
+                "questions": [
+                    {"code": "greet", "type": "yes_no", "standard": std, "points": 1},
+                    {"code": "smile", "type": "yes_no", "points": 1},
+                ],
+            }
+        ],
         code="visit",
-    )  # fmt: skip
+    )
     scenario = Scenario.objects.create(
-        organization=org, touchpoint=std.touchpoint, title="Refund at the desk",
-        brief="Ask for a refund.", survey=visit_form, fee=Decimal("25.00"),
-    )  # fmt: skip
+        organization=org,
+        touchpoint=std.touchpoint,
+        title="Refund at the desk",
+        brief="Ask for a refund.",
+        survey=visit_form,
+        fee=Decimal("25.00"),
+    )
     shopper = roles.users["shopper"]
     other = add_shopper(org, "ann@shoppers.test")
     S = Assignment.Status
     own = make_shop(S.APPROVED, scenario=scenario, location=inside, wave=wave, shopper=shopper)
     theirs = make_shop(S.APPROVED, scenario=scenario, location=outside, wave=wave, shopper=other)
-    pending = make_shop(S.SUBMITTED, scenario=scenario, location=inside, wave=wave,
-                        shopper=shopper)  # fmt: skip
+    pending = make_shop(S.SUBMITTED, scenario=scenario, location=inside, wave=wave, shopper=shopper)
     for shop in (own, theirs):
         count_response(response=shop.response)
     survey = customer_survey(org)
-    cust_in = record_response(survey=survey, source="customer", raw_answers={"sat": 4},
-                              location=inside, wave=wave)  # fmt: skip
-    cust_out = record_response(survey=survey, source="customer", raw_answers={"sat": 2},
-                               location=outside, wave=wave)  # fmt: skip
+    cust_in = record_response(
+        survey=survey, source="customer", raw_answers={"sat": 4}, location=inside, wave=wave
+    )
+    cust_out = record_response(
+        survey=survey, source="customer", raw_answers={"sat": 2}, location=outside, wave=wave
+    )
     return World(
         wave=wave,
         survey=survey,
@@ -112,14 +122,14 @@ def world(org, roles, inside, outside, manager) -> World:
             uploaded_by=None,
             enqueue=False,
             file=ContentFile(b"email\npat@example.test\n", name="c.csv"),
-        ),  # fmt: skip
+        ),
         response_import=create_import(
             organization=org,
             survey_code=survey.code,
             uploaded_by=None,
             enqueue=False,
             file=ContentFile(b"source,location,wave,submitted_at,sat\n", name="r.csv"),
-        ),  # fmt: skip
+        ),
         own_shop=own,
         other_shop=theirs,
         pending_shop=pending,
@@ -135,5 +145,5 @@ def world(org, roles, inside, outside, manager) -> World:
             root_cause="process",
             owner=manager,
             due_date=dt.date(2030, 1, 1),
-        ),  # fmt: skip
+        ),
     )

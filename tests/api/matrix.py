@@ -10,8 +10,9 @@ def _own_token(org: Organization, user) -> dict:
     if user is None:
         return {"pk": 999999}
     owner_org = org if user.memberships.filter(organization=org).exists() else None
-    token = create_token(organization=owner_org or user.memberships.first().organization,
-                         user=user, name="matrix")  # fmt: skip
+    token = create_token(
+        organization=owner_org or user.memberships.first().organization, user=user, name="matrix"
+    )
     return {"pk": token.token.pk}
 
 

@@ -56,12 +56,12 @@ ENDPOINTS = [
     Endpoint("campaigns", "get", Cap.VIEW_CAMPAIGNS),
     Endpoint("campaign_launch", "post", Cap.MANAGE_CAMPAIGNS, lambda w: {"pk": w.campaign.pk}),
     Endpoint("contacts", "post", Cap.MANAGE_CAMPAIGNS, allowed=(400,)),
-    Endpoint("contact_import", "get", Cap.MANAGE_CAMPAIGNS,
-             lambda w: {"pk": w.contact_import.pk}),
+    Endpoint("contact_import", "get", Cap.MANAGE_CAMPAIGNS, lambda w: {"pk": w.contact_import.pk}),
     Endpoint("response_imports", "post", Cap.IMPORT_RESPONSES, allowed=(400,)),
-    Endpoint("response_import", "get", Cap.IMPORT_RESPONSES,
-             lambda w: {"pk": w.response_import.pk}),
-]  # fmt: skip
+    Endpoint(
+        "response_import", "get", Cap.IMPORT_RESPONSES, lambda w: {"pk": w.response_import.pk}
+    ),
+]
 
 
 def test_every_api_endpoint_and_method_is_in_the_matrix():
@@ -85,8 +85,9 @@ def test_every_api_view_names_its_capability_for_every_method_it_answers():
             if view.name in ("schema", "docs"):
                 continue
             answered = {m.upper() for m in cls.http_method_names if hasattr(cls, m)} - {
-                "OPTIONS", "HEAD"
-            }  # fmt: skip
+                "OPTIONS",
+                "HEAD",
+            }
             assert answered == set(cls.capabilities), view.name
 
 
@@ -113,8 +114,11 @@ def test_api_permission_matrix(org, world, tokens, endpoint, role):
         assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-WITH_OBJECT = [e for e in ENDPOINTS if "<int:pk>" in str(
-    next(p.pattern for p in api_urls.urlpatterns if p.name == e.name))]  # fmt: skip
+WITH_OBJECT = [
+    e
+    for e in ENDPOINTS
+    if "<int:pk>" in str(next(p.pattern for p in api_urls.urlpatterns if p.name == e.name))
+]
 
 
 @pytest.mark.parametrize("endpoint", WITH_OBJECT, ids=lambda e: f"{e.method}-{e.name}")
@@ -140,14 +144,21 @@ def test_a_revoked_token_is_refused(org, program_admin):
 
 @pytest.mark.parametrize(
     "header",
-    ["Bearer", "Bearer cxa_nope", "Bearer a b", "Token x", "Bearer cxa_abcdefgh_" + "A" * 43,
-     "Bearer \u00e9t\u00e9"],
-)  # fmt: skip
+    [
+        "Bearer",
+        "Bearer cxa_nope",
+        "Bearer a b",
+        "Token x",
+        "Bearer cxa_abcdefgh_" + "A" * 43,
+        "Bearer \u00e9t\u00e9",
+    ],
+)
 def test_a_wrong_token_is_refused(org, program_admin, header):
     bearer(program_admin, org)
     client = api_client()
-    response = client.get(reverse("api:waves", args=[org.slug]),
-                          HTTP_AUTHORIZATION=header.encode().decode("latin-1"))  # fmt: skip
+    response = client.get(
+        reverse("api:waves", args=[org.slug]), HTTP_AUTHORIZATION=header.encode().decode("latin-1")
+    )
     assert response.status_code == 401
 
 
@@ -204,9 +215,11 @@ def test_staff_see_every_sent_shop_and_managers_the_approved_ones(org, world, to
 def test_a_limited_manager_sees_the_responses_of_their_locations_only(org, world, tokens):
     everything = _ids(api_client(tokens["manager"]), "responses", org)
     assert everything == {
-        world.own_shop.response_id, world.other_shop.response_id,
-        world.customer_in.pk, world.customer_out.pk,
-    }  # fmt: skip
+        world.own_shop.response_id,
+        world.other_shop.response_id,
+        world.customer_in.pk,
+        world.customer_out.pk,
+    }
     limited = _ids(api_client(tokens["limited_manager"]), "responses", org)
     assert limited == {world.own_shop.response_id, world.customer_in.pk}
     # Reviewers see the shop under review too (it does not count yet).
@@ -220,9 +233,11 @@ def test_a_limited_manager_cannot_filter_by_a_location_outside_the_limit(
     response = client.get(reverse("api:responses", args=[org.slug]), {"location": outside.pk})
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"field": "location",
-         "reason": f"no location {outside.pk} that you can see in this organisation"}
-    ]  # fmt: skip
+        {
+            "field": "location",
+            "reason": f"no location {outside.pk} that you can see in this organisation",
+        }
+    ]
 
 
 def test_a_limited_manager_sees_their_locations_and_organisation_wide_actions(

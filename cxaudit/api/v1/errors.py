@@ -55,10 +55,13 @@ def handler(exc, context):
         set_rollback()
         conflict = isinstance(exc, InvalidTransition)
         return Response(
-            body(exc.message, "conflict" if conflict else "invalid",
-                 [{"field": exc.field, "reason": exc.message}]),
+            body(
+                exc.message,
+                "conflict" if conflict else "invalid",
+                [{"field": exc.field, "reason": exc.message}],
+            ),
             status=409 if conflict else 400,
-        )  # fmt: skip
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

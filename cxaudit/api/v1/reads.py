@@ -90,8 +90,9 @@ class SurveyList(OrgApiView):
 class SurveyDetail(OrgApiView):
     capabilities = {"GET": Cap.VIEW_SURVEYS}
 
-    @extend_schema(summary="A survey version with its definition JSON",
-                   responses=s.SurveyDetailSerializer)  # fmt: skip
+    @extend_schema(
+        summary="A survey version with its definition JSON", responses=s.SurveyDetailSerializer
+    )
     def get(self, request, org_slug, pk):
         survey = get_for_org(Survey, self.org, pk=pk)
         data = s.SurveySerializer(survey).data
@@ -100,10 +101,22 @@ class SurveyDetail(OrgApiView):
 
 
 RESPONSE_FIELDS = (
-    "id", "client_id", "survey_id", "survey__code", "source", "location_id", "wave_id",
-    "respondent_ref", "submitted_at", "updated_at", "counted", "score_percent", "score_earned",
-    "score_possible", "knocked_out",
-)  # fmt: skip
+    "id",
+    "client_id",
+    "survey_id",
+    "survey__code",
+    "source",
+    "location_id",
+    "wave_id",
+    "respondent_ref",
+    "submitted_at",
+    "updated_at",
+    "counted",
+    "score_percent",
+    "score_earned",
+    "score_possible",
+    "knocked_out",
+)
 ANSWER_FIELDS = ("response_id", "question__code", "value", "is_na", "value_num", "value_100")
 
 
@@ -139,8 +152,9 @@ class ResponseList(OrgApiView):
             rows = rows.filter(wave=wave)
         if (location := self.location_param()) is not None:
             rows = rows.filter(location=location)
-        survey = self.pick(Survey.objects.for_org(self.org), "survey", self.id_param("survey"),
-                           "survey")  # fmt: skip
+        survey = self.pick(
+            Survey.objects.for_org(self.org), "survey", self.id_param("survey"), "survey"
+        )
         if survey is not None:
             rows = rows.filter(survey=survey)
         if (code := self.param("survey_code")) is not None:
@@ -157,9 +171,14 @@ class ResponseList(OrgApiView):
             .values_list(*ANSWER_FIELDS)
         ):
             answers[rid].append(
-                {"question": code, "value": value, "is_na": is_na, "value_num": num,
-                 "value_100": v100}
-            )  # fmt: skip
+                {
+                    "question": code,
+                    "value": value,
+                    "is_na": is_na,
+                    "value_num": num,
+                    "value_100": v100,
+                }
+            )
         results = []
         for r in page.rows:
             r["survey"] = r.pop("survey_id")

@@ -25,9 +25,18 @@ class StandardSerializer(serializers.ModelSerializer):
     class Meta:
         model = Standard
         fields = [
-            "id", "code", "name", "description", "dimension", "touchpoint", "target_value",
-            "target_unit", "target_comparator", "promise", "importance",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "description",
+            "dimension",
+            "touchpoint",
+            "target_value",
+            "target_unit",
+            "target_comparator",
+            "promise",
+            "importance",
+        ]
 
 
 class TouchpointSerializer(serializers.ModelSerializer):
@@ -35,8 +44,14 @@ class TouchpointSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Touchpoint
-        fields = ["id", "name", "channel", "is_moment_that_matters", "customer_expectation",
-                  "standards"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "channel",
+            "is_moment_that_matters",
+            "customer_expectation",
+            "standards",
+        ]
 
     def get_standards(self, obj) -> list[str]:
         return [s.code for s in obj.standards.all()]
@@ -67,8 +82,17 @@ class WaveSerializer(serializers.ModelSerializer):
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
-        fields = ["id", "code", "name", "kind", "region", "address", "latitude", "longitude",
-                  "is_active"]  # fmt: skip
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "region",
+            "address",
+            "latitude",
+            "longitude",
+            "is_active",
+        ]
 
 
 class SurveySerializer(serializers.ModelSerializer):
@@ -126,10 +150,22 @@ class ShopSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = [
-            "id", "status", "scenario", "location", "wave", "window_start", "window_end",
-            "deadline", "shopper", "fee", "submitted_at", "decided_at", "updated_at",
-            "response", "score_percent",
-        ]  # fmt: skip
+            "id",
+            "status",
+            "scenario",
+            "location",
+            "wave",
+            "window_start",
+            "window_end",
+            "deadline",
+            "shopper",
+            "fee",
+            "submitted_at",
+            "decided_at",
+            "updated_at",
+            "response",
+            "score_percent",
+        ]
 
     def get_shopper(self, obj) -> str | None:
         return obj.shopper.email if obj.shopper_id else None
@@ -150,10 +186,24 @@ class ActionItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ActionItem
         fields = [
-            "id", "title", "description", "status", "priority", "root_cause", "gap",
-            "standard", "touchpoint", "location", "wave", "owner", "due_date", "target_gap",
-            "baseline", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "root_cause",
+            "gap",
+            "standard",
+            "touchpoint",
+            "location",
+            "wave",
+            "owner",
+            "due_date",
+            "target_gap",
+            "baseline",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_standard(self, obj) -> str | None:
         return obj.standard.code if obj.standard_id else None
@@ -165,8 +215,18 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "status", "survey", "wave", "send_at", "expires_at",
-                  "launched_at", "invited_count", "skipped_count"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "status",
+            "survey",
+            "wave",
+            "send_at",
+            "expires_at",
+            "launched_at",
+            "invited_count",
+            "skipped_count",
+        ]
 
 
 class ImportSerializer(serializers.Serializer):
@@ -278,5 +338,4 @@ class ActionItemInSerializer(serializers.Serializer):
     owner = serializers.EmailField(help_text="The owner's email (a member who sees insights).")
     due_date = serializers.DateField()
     priority = serializers.ChoiceField(choices=Priority.values, required=False, allow_null=True)
-    target_gap = serializers.FloatField(required=False, allow_null=True, min_value=0,
-                                        max_value=100)  # fmt: skip
+    target_gap = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100)

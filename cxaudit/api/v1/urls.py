@@ -25,12 +25,19 @@ urlpatterns = [
     path(f"{ORG}kpis/", reads.KpiList.as_view(), name="kpis"),
     path(f"{ORG}kpi-values/", writes.KpiValueWrite.as_view(), name="kpi_values"),
     path(f"{ORG}campaigns/", reads.CampaignList.as_view(), name="campaigns"),
-    path(f"{ORG}campaigns/<int:pk>/launch/", writes.CampaignLaunch.as_view(),
-         name="campaign_launch"),
+    path(
+        f"{ORG}campaigns/<int:pk>/launch/", writes.CampaignLaunch.as_view(), name="campaign_launch"
+    ),
     path(f"{ORG}contacts/", writes.ContactWrite.as_view(), name="contacts"),
-    path(f"{ORG}contact-imports/<int:pk>/", writes.ContactImportDetail.as_view(),
-         name="contact_import"),
+    path(
+        f"{ORG}contact-imports/<int:pk>/",
+        writes.ContactImportDetail.as_view(),
+        name="contact_import",
+    ),
     path(f"{ORG}response-imports/", writes.ResponseImportWrite.as_view(), name="response_imports"),
-    path(f"{ORG}response-imports/<int:pk>/", writes.ResponseImportDetail.as_view(),
-         name="response_import"),
-]  # fmt: skip
+    path(
+        f"{ORG}response-imports/<int:pk>/",
+        writes.ResponseImportDetail.as_view(),
+        name="response_import",
+    ),
+]

@@ -78,8 +78,9 @@ class ContactWrite(OrgApiView):
             list_name=data.get("list", ""),
         )
         url = reverse("api:contact_import", args=[self.org.slug, imp.pk])
-        return ApiResponse(s.ContactImportSerializer(imp).data, status=202,
-                           headers={"Location": url})  # fmt: skip
+        return ApiResponse(
+            s.ContactImportSerializer(imp).data, status=202, headers={"Location": url}
+        )
 
 
 class ContactImportDetail(OrgApiView):
@@ -130,8 +131,9 @@ class ResponseImportWrite(OrgApiView):
             file=data["file"],
         )
         url = reverse("api:response_import", args=[self.org.slug, imp.pk])
-        return ApiResponse(s.ResponseImportSerializer(imp).data, status=202,
-                           headers={"Location": url})  # fmt: skip
+        return ApiResponse(
+            s.ResponseImportSerializer(imp).data, status=202, headers={"Location": url}
+        )
 
 
 class ResponseImportDetail(OrgApiView):
@@ -167,10 +169,12 @@ class KpiValueWrite(OrgApiView):
         except ValidationFailed as exc:
             # The service speaks of lines of its file: line 2 is values.0.
             exc.errors = [
-                (_LINE.sub(lambda m: f"values.{int(m.group(1)) - 2}", where).replace(", ", "."),
-                 why)
+                (
+                    _LINE.sub(lambda m: f"values.{int(m.group(1)) - 2}", where).replace(", ", "."),
+                    why,
+                )
                 for where, why in exc.errors
-            ]  # fmt: skip
+            ]
             raise
         return ApiResponse({"created": report.created, "updated": report.updated})
 
@@ -192,11 +196,12 @@ class ActionItems(ActionItemList):
             if standard is None:
                 raise invalid("standard", f"no standard {code[:40]!r} in this organisation")
         touchpoint = self.pick(
-            Touchpoint.objects.for_org(self.org), "touchpoint", data.get("touchpoint"),
+            Touchpoint.objects.for_org(self.org),
             "touchpoint",
-        )  # fmt: skip
-        location = self.pick(self.scope.locations(), "location", data.get("location"),
-                             "location")  # fmt: skip
+            data.get("touchpoint"),
+            "touchpoint",
+        )
+        location = self.pick(self.scope.locations(), "location", data.get("location"), "location")
         owner = User.objects.filter(
             email__iexact=data["owner"],
             pk__in=Membership.objects.for_org(self.org).active().values("user_id"),

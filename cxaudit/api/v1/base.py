@@ -73,9 +73,10 @@ class OrgApiView(GenericAPIView):
             return None
         when = None
         try:
-            when = parse_datetime(raw)
-            if when is None and (day := parse_date(raw)) is not None:
+            if len(raw) == 10 and (day := parse_date(raw)) is not None:  # a date: 00:00 UTC
                 when = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+            else:
+                when = parse_datetime(raw)
         except ValueError:
             when = None
         if when is None:

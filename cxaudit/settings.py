@@ -427,3 +427,8 @@ SPECTACULAR_SETTINGS = {
         "cxaudit.api.v1.schema.add_error_responses",
     ],
 }
+# Outside TextRulesMiddleware, so that what it refuses on an API address is answered in JSON.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("cxaudit.textinput.TextRulesMiddleware"),
+    "cxaudit.api.middleware.ApiErrorsAsJson",
+)

@@ -24,6 +24,7 @@ class OrgApiView(GenericAPIView):
     `self.scope` (the member's LocationScope) are set once the request is let in."""
 
     capabilities: dict = {}
+    metadata_class = None  # OPTIONS answers 405: the schema describes every endpoint
     _counted = False
 
     def check_permissions(self, request):

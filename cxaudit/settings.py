@@ -410,7 +410,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "cxaudit.api.v1.errors.handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cxaudit.api.v1.openapi.ApiSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cxaudit API",

@@ -422,6 +422,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "JourneyStatusEnum": "cxaudit.journeys.models.Journey.Status",
+        "WaveStatusEnum": "cxaudit.journeys.models.Wave.Status",
+        "SurveyStatusEnum": "surveys.questionnaire.models.Survey.Status",
+        "SurveyKindEnum": "surveys.questionnaire.models.Survey.Kind",
+        "LocationKindEnum": "cxaudit.accounts.models.Location.Kind",
+        "ShopStatusEnum": "shoppers.models.assignment.AssignmentStatus",
+        "ActionStatusEnum": "cxaudit.insights.actions.models.Status",
+        "CampaignStatusEnum": "surveys.outreach.models.Campaign.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cxaudit.api.v1.schema.add_error_responses",

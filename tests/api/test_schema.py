@@ -10,7 +10,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.urls import reverse
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import load_all_checks
@@ -39,6 +41,17 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application(
 
 
 @pytest.fixture
+def _test_connection_stays_open():
+    """The WSGI app's request signals would close the database connection of the test's
+    transaction (Django's own test client disconnects them the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def admin_secret(org, world, program_admin):
     return bearer(program_admin, org, "fuzz")
 
@@ -52,6 +65,7 @@ def admin_secret(org, world, program_admin):
     suppress_health_check=list(HealthCheck),
 )
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_test_connection_stays_open")
 def test_the_api_answers_as_its_schema_says(case, org, admin_secret):
     case.path_parameters = {**(case.path_parameters or {}), "org_slug": org.slug}
     response = case.call(headers={"Authorization": f"Bearer {admin_secret}"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response as ApiResponse
 
 from cxaudit.accounts.permissions import Cap, get_for_org
@@ -42,49 +42,69 @@ def listing(item, *params, summary: str):
     )
 
 
-class JourneyList(OrgApiView):
-    capabilities = {"GET": Cap.VIEW_JOURNEYS}
+class ListView(OrgApiView):
+    """A list in cursor pages: `rows()` (scoped and filtered), shown by `serializer`; by
+    (updated_at, id) when `timed`, else by id."""
 
-    @listing(s.JourneySerializer, summary="Journeys with their stages and touchpoints")
+    serializer: type
+    timed = False
+
+    def rows(self):
+        raise NotImplementedError
+
     def get(self, request, org_slug):
-        page = Page.of(request, Journey.objects.for_org(self.org).with_structure())
-        return page.response(s.JourneySerializer(page.rows, many=True).data)
+        page = Page.of(request, self.rows(), timed=self.timed)
+        return page.response(self.serializer(page.rows, many=True).data)
 
 
-class StandardList(OrgApiView):
+def listed(item, *params, summary: str):
+    """The schema of a ListView's GET."""
+    return extend_schema_view(get=listing(item, *params, summary=summary))
+
+
+@listed(s.JourneySerializer, summary="Journeys with their stages and touchpoints")
+class JourneyList(ListView):
     capabilities = {"GET": Cap.VIEW_JOURNEYS}
+    serializer = s.JourneySerializer
 
-    @listing(s.StandardSerializer, summary="Service standards")
-    def get(self, request, org_slug):
-        page = Page.of(request, Standard.objects.for_org(self.org))
-        return page.response(s.StandardSerializer(page.rows, many=True).data)
+    def rows(self):
+        return Journey.objects.for_org(self.org).with_structure()
 
 
-class WaveList(OrgApiView):
+@listed(s.StandardSerializer, summary="Service standards")
+class StandardList(ListView):
     capabilities = {"GET": Cap.VIEW_JOURNEYS}
+    serializer = s.StandardSerializer
 
-    @listing(s.WaveSerializer, summary="Measurement waves")
-    def get(self, request, org_slug):
-        page = Page.of(request, Wave.objects.for_org(self.org))
-        return page.response(s.WaveSerializer(page.rows, many=True).data)
+    def rows(self):
+        return Standard.objects.for_org(self.org)
 
 
-class LocationList(OrgApiView):
+@listed(s.WaveSerializer, summary="Measurement waves")
+class WaveList(ListView):
+    capabilities = {"GET": Cap.VIEW_JOURNEYS}
+    serializer = s.WaveSerializer
+
+    def rows(self):
+        return Wave.objects.for_org(self.org)
+
+
+@listed(s.LocationSerializer, summary="Locations (those you may see)")
+class LocationList(ListView):
     capabilities = {"GET": Cap.VIEW_LOCATIONS}
+    serializer = s.LocationSerializer
 
-    @listing(s.LocationSerializer, summary="Locations (those you may see)")
-    def get(self, request, org_slug):
-        page = Page.of(request, self.scope.locations())
-        return page.response(s.LocationSerializer(page.rows, many=True).data)
+    def rows(self):
+        return self.scope.locations()
 
 
-class SurveyList(OrgApiView):
+@listed(s.SurveySerializer, summary="Survey versions")
+class SurveyList(ListView):
     capabilities = {"GET": Cap.VIEW_SURVEYS}
+    serializer = s.SurveySerializer
 
-    @listing(s.SurveySerializer, summary="Survey versions")
-    def get(self, request, org_slug):
-        page = Page.of(request, Survey.objects.for_org(self.org))
-        return page.response(s.SurveySerializer(page.rows, many=True).data)
+    def rows(self):
+        return Survey.objects.for_org(self.org)
 
 
 class SurveyDetail(OrgApiView):
@@ -191,23 +211,24 @@ class ResponseList(OrgApiView):
         return page.response(results)
 
 
-class ShopList(OrgApiView):
+@listed(
+    s.ShopSerializer,
+    _id("wave", "wave"),
+    _id("location", "location"),
+    summary="Sent mystery shops with their scores (a shopper: their own)",
+)
+class ShopList(ListView):
     capabilities = {"GET": Cap.VIEW_ORG}
+    serializer = s.ShopSerializer
+    timed = True
 
-    @listing(
-        s.ShopSerializer,
-        _id("wave", "wave"),
-        _id("location", "location"),
-        summary="Sent mystery shops with their scores (a shopper: their own)",
-    )
-    def get(self, request, org_slug):
-        shops = visible_shops(request._request)
+    def rows(self):
+        shops = visible_shops(self.request._request)
         if (wave := self.wave_param()) is not None:
             shops = shops.filter(wave=wave)
         if (location := self.location_param()) is not None:
             shops = shops.filter(location=location)
-        page = Page.of(request, shops, timed=True)
-        return page.response(s.ShopSerializer(page.rows, many=True).data)
+        return shops
 
 
 class GapReport(OrgApiView):
@@ -228,22 +249,19 @@ class GapReport(OrgApiView):
         return ApiResponse(report_dict(analysis))
 
 
-def visible_actions(view: OrgApiView):
-    return view.scope.filter(
-        ActionItem.objects.for_org(view.org).select_related("standard", "owner"), org_wide=True
-    )
-
-
-class ActionItemList(OrgApiView):
+@listed(s.ActionItemSerializer, _id("wave", "wave"), summary="Action items")
+class ActionItemList(ListView):
     capabilities = {"GET": Cap.VIEW_INSIGHTS, "POST": Cap.MANAGE_ACTIONS}
+    serializer = s.ActionItemSerializer
 
-    @listing(s.ActionItemSerializer, _id("wave", "wave"), summary="Action items")
-    def get(self, request, org_slug):
-        items = visible_actions(self)
+    def rows(self):
+        items = self.scope.filter(
+            ActionItem.objects.for_org(self.org).select_related("standard", "owner"),
+            org_wide=True,
+        )
         if (wave := self.wave_param()) is not None:
             items = items.filter(wave=wave)
-        page = Page.of(request, items)
-        return page.response(s.ActionItemSerializer(page.rows, many=True).data)
+        return items
 
 
 class KpiList(OrgApiView):
@@ -264,11 +282,10 @@ class KpiList(OrgApiView):
         return ApiResponse([f.to_dict() for f in figures])
 
 
-class CampaignList(OrgApiView):
+@listed(s.CampaignSerializer, summary="Customer survey campaigns")
+class CampaignList(ListView):
     capabilities = {"GET": Cap.VIEW_CAMPAIGNS}
+    serializer = s.CampaignSerializer
 
-    @listing(s.CampaignSerializer, summary="Customer survey campaigns")
-    def get(self, request, org_slug):
-        campaigns = self.scope.filter(Campaign.objects.for_org(self.org), org_wide=True)
-        page = Page.of(request, campaigns)
-        return page.response(s.CampaignSerializer(page.rows, many=True).data)
+    def rows(self):
+        return self.scope.filter(Campaign.objects.for_org(self.org), org_wide=True)

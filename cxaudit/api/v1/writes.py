@@ -46,6 +46,11 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
+def _accepted(data, url: str) -> ApiResponse:
+    """202: the work goes on in the background; `Location` is where to follow it."""
+    return ApiResponse(data, status=202, headers={"Location": url})
+
+
 def _validated(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -78,9 +83,7 @@ class ContactWrite(OrgApiView):
             list_name=data.get("list", ""),
         )
         url = reverse("api:contact_import", args=[self.org.slug, imp.pk])
-        return ApiResponse(
-            s.ContactImportSerializer(imp).data, status=202, headers={"Location": url}
-        )
+        return _accepted(s.ContactImportSerializer(imp).data, url)
 
 
 class ContactImportDetail(OrgApiView):
@@ -131,9 +134,7 @@ class ResponseImportWrite(OrgApiView):
             file=data["file"],
         )
         url = reverse("api:response_import", args=[self.org.slug, imp.pk])
-        return ApiResponse(
-            s.ResponseImportSerializer(imp).data, status=202, headers={"Location": url}
-        )
+        return _accepted(s.ResponseImportSerializer(imp).data, url)
 
 
 class ResponseImportDetail(OrgApiView):

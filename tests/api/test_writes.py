@@ -348,3 +348,32 @@ def test_the_rate_limit_counts_the_token_not_the_address(org, program_admin, set
     assert 1 <= int(refused["Retry-After"]) <= settings.CXAUDIT_API_RATE_WINDOW
     # Same address, another token: its own count.
     assert second.get(url).status_code == 200
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(org, admin_api):
+    response = admin_api.post(
+        u(org, "contacts"),
+        b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(26 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_a_retried_upload_with_the_same_key_is_imported_once(org, location, admin_api, sent_tasks):
+    customer_survey(org)
+    csv = b"source,location,wave,submitted_at,sat\ncustomer,,,2026-07-04,5\n"
+
+    def post(content: bytes):
+        upload = SimpleUploadedFile("r.csv", content, content_type="text/csv")
+        return admin_api.post(
+            u(org, "response_imports"),
+            {"survey": "cust", "file": upload},
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+
+    first, again = post(csv), post(csv)
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"]
+    assert post(csv + b"customer,,,2026-07-05,4\n").status_code == 422

@@ -8,11 +8,20 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import GenericAPIView
 
 from cxaudit.accounts.models import Location
 from cxaudit.journeys.models import Wave
+
+# The largest body a write takes: the size of the largest CSV the import services read.
+MAX_BODY = 25 * 1024 * 1024
+
+
+class RequestTooLarge(APIException):
+    status_code = 413
+    default_detail = f"The body is larger than {MAX_BODY // 1024 // 1024} MB."
+    default_code = "too_large"
 
 
 def invalid(field: str, reason: str) -> ValidationError:
@@ -26,6 +35,13 @@ class OrgApiView(GenericAPIView):
     capabilities: dict = {}
     metadata_class = None  # OPTIONS answers 405: the schema describes every endpoint
     _counted = False
+
+    def initial(self, request, *args, **kwargs):
+        # The parsers read a body whole: refuse an oversized one before reading it.
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY:
+            raise RequestTooLarge()
+        super().initial(request, *args, **kwargs)
 
     def check_permissions(self, request):
         # The rate limit counts every request of a token, refused ones too, before anything

@@ -10,6 +10,7 @@ can be corrected and sent again with the same key. Keys are kept for a day."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 from functools import wraps
 
@@ -37,10 +38,17 @@ class KeyInFlight(APIException):
 
 
 def _fingerprint(request) -> str:
-    raw = request._request
-    digest = hashlib.sha256()
-    for part in (raw.method.encode(), raw.path.encode(), raw.body):
-        digest.update(len(part).to_bytes(8, "big") + part)
+    """SHA-256 of the method, the path and the parsed body (uploaded files by content), read
+    through the parsers so that the request body's own size limits apply."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    fields = sorted(data.lists()) if hasattr(data, "lists") else data
+    digest.update(json.dumps(fields, sort_keys=True, default=repr).encode())
+    for name, upload in sorted(request.FILES.items()):
+        digest.update(f"\n{name}\n".encode())
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
     return digest.hexdigest()
 
 
@@ -63,7 +71,7 @@ def idempotent(handler):
         if not 1 <= len(key) <= 200 or not key.isascii() or not key.isprintable():
             raise ValidationError({HEADER: ["1 to 200 printable ASCII characters"]})
         token = request.auth
-        fingerprint = _fingerprint(request)  # reads the body before the parsers do
+        fingerprint = _fingerprint(request)
         row = IdempotentRequest.objects.filter(token=token, key=key).first()
         if row is not None:
             return _replay(row, fingerprint)

@@ -33,6 +33,7 @@ ERROR_SCHEMA = {
     },
 }
 WRITE_ERRORS = {
+    "413": "The body is larger than 25 MB.",
     "409": "The object changed meanwhile, or the Idempotency-Key is still in use.",
     "422": "This Idempotency-Key was used for another request.",
 }

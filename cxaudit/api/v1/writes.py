@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from django.core.files.base import ContentFile
@@ -37,13 +35,14 @@ IDEMPOTENCY = OpenApiParameter(
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """An import file for the CSV services (plain csv: these cells are input, not an export
-    that a spreadsheet opens, so nothing is neutralised)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode()
+    """The JSON rows as an import file for the CSV services, every cell quoted (RFC 4180).
+    These cells are input that the importers check, not an export a spreadsheet opens, so
+    nothing is neutralised (cxaudit/exports.py is for what leaves the app)."""
+
+    def line(cells) -> str:
+        return ",".join('"' + str(c).replace('"', '""') + '"' for c in cells)
+
+    return "\n".join(line(cells) for cells in [header, *rows]).encode() + b"\n"
 
 
 def _accepted(data, url: str) -> ApiResponse:

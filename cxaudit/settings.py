@@ -434,3 +434,53 @@ CELERY_BEAT_SCHEDULE["downloads.sweep_exports"] = {
     "task": "downloads.sweep_exports",
     "schedule": 60.0,
 }
+# The REST API (cxaudit.api, docs/api.md): per-user tokens, the UI's roles, a rate limit per
+# token in the shared cache (CACHE_URL), cursor pages of CXAUDIT_API_PAGE_SIZE rows (at most
+# CXAUDIT_API_MAX_PAGE_SIZE), the OpenAPI schema and its docs served by the app (no CDN).
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "cxaudit.api"]
+CXAUDIT_API_RATE = int(env("CXAUDIT_API_RATE", "600"))
+CXAUDIT_API_RATE_WINDOW = int(env("CXAUDIT_API_RATE_WINDOW", "60"))
+CXAUDIT_API_PAGE_SIZE = int(env("CXAUDIT_API_PAGE_SIZE", "100"))
+CXAUDIT_API_MAX_PAGE_SIZE = int(env("CXAUDIT_API_MAX_PAGE_SIZE", "500"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["cxaudit.api.v1.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["cxaudit.api.v1.permissions.OrgCapability"],
+    "DEFAULT_THROTTLE_CLASSES": ["cxaudit.api.v1.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "cxaudit.api.v1.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "cxaudit.api.v1.openapi.ApiSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cxaudit API",
+    "DESCRIPTION": "Journeys, surveys, responses, shops, gaps and actions of one organisation. "
+    "Authenticate with `Authorization: Bearer <token>` (your API tokens page); see /help/api/.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "JourneyStatusEnum": "cxaudit.journeys.models.Journey.Status",
+        "WaveStatusEnum": "cxaudit.journeys.models.Wave.Status",
+        "SurveyStatusEnum": "surveys.questionnaire.models.Survey.Status",
+        "SurveyKindEnum": "surveys.questionnaire.models.Survey.Kind",
+        "LocationKindEnum": "cxaudit.accounts.models.Location.Kind",
+        "ShopStatusEnum": "shoppers.models.assignment.AssignmentStatus",
+        "ActionStatusEnum": "cxaudit.insights.actions.models.Status",
+        "CampaignStatusEnum": "surveys.outreach.models.Campaign.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cxaudit.api.v1.schema.add_error_responses",
+    ],
+}
+# Outside TextRulesMiddleware, so that what it refuses on an API address is answered in JSON.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("cxaudit.textinput.TextRulesMiddleware"),
+    "cxaudit.api.middleware.ApiErrorsAsJson",
+)

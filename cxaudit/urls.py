@@ -37,6 +37,8 @@ urlpatterns = [
     path("", include("cxaudit.reportpdfs.urls")),
     path("", include("cxaudit.downloads.urls")),
     path("", include("cxaudit.messaging.urls")),  # the development mailbox (DEBUG only)
+    path("", include("cxaudit.api.urls")),  # the API tokens page
+    path("api/v1/", include("cxaudit.api.v1.urls")),  # the REST API (docs/api.md)
 ]
 
 handler403 = "cxaudit.accounts.errors.permission_denied"

@@ -75,6 +75,11 @@ def submit_once(view):
                 if response.status_code in (301, 302, 303) and response.get("Location"):
                     claim.url = response["Location"][:2000]
                     claim.save(update_fields=["url"])
+                elif getattr(request, "once_done_url", None):
+                    # Made, and shown on this very answer (an API token's secret): a second
+                    # post goes to the URL the view named.
+                    claim.url = request.once_done_url[:2000]
+                    claim.save(update_fields=["url"])
                 else:  # nothing was made (the form is shown again): the token stays usable
                     claim.delete()
         except IntegrityError:

@@ -10,7 +10,6 @@ Anything else is "not found" (404), whether the shop exists or not.
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -24,21 +23,27 @@ from .sheet import build_sheet, wave_averages
 S = Assignment.Status
 
 
+def visible_shops(request):
+    """The sent shops of the organisation the requester may see (the rule above; the API's
+    shop list reads it too)."""
+    ctx = request.org_ctx
+    shops = (
+        Assignment.objects.for_org(request.org)
+        .select_related("scenario__touchpoint", "location", "wave", "shopper", "response__survey")
+        .filter(response__status=Response.Status.SUBMITTED)
+    )
+    if ctx.can(Cap.REVIEW_SHOPS) or ctx.can(Cap.MANAGE_ASSIGNMENTS):
+        return shops
+    if ctx.can(Cap.VIEW_INSIGHTS):
+        return location_scope(request).filter(shops.filter(status=S.APPROVED))
+    if ctx.can(Cap.SHOP):
+        return shops.filter(shopper=request.user)
+    return shops.none()
+
+
 def visible_shop(request, pk: int) -> Assignment:
     """The shop `pk` if the requester may see its report card (404 otherwise)."""
-    ctx = request.org_ctx
-    shops = Assignment.objects.select_related(
-        "scenario__touchpoint", "location", "wave", "shopper", "response__survey"
-    ).filter(response__status=Response.Status.SUBMITTED)
-    if ctx.can(Cap.REVIEW_SHOPS) or ctx.can(Cap.MANAGE_ASSIGNMENTS):
-        pass
-    elif ctx.can(Cap.VIEW_INSIGHTS):
-        shops = location_scope(request).filter(shops.filter(status=S.APPROVED))
-    elif ctx.can(Cap.SHOP):
-        shops = shops.filter(shopper=request.user)
-    else:
-        raise Http404("Not found.")
-    return get_for_org(shops, request.org, pk=pk)
+    return get_for_org(visible_shops(request), request.org, pk=pk)
 
 
 def card_context(request, shop: Assignment) -> dict:

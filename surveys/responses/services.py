@@ -607,7 +607,8 @@ def count_response(*, response: Response) -> None:
     response and its answers' copy of the flag, in the caller's transaction."""
     if response.status != Response.Status.SUBMITTED:
         raise DomainError("Only a submitted response can count.")
-    Response.objects.filter(pk=response.pk).update(counted=True)
+    # updated_at moves: the API's "updated since" sync must see that it now counts.
+    Response.objects.filter(pk=response.pk).update(counted=True, updated_at=timezone.now())
     Answer.objects.filter(response=response).update(counted=True)
     response.counted = True
 

@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from cxaudit.accounts.demo import DEMO_PASSWORD
+from cxaudit.api.v1 import urls as api_v1_urls
 from tests.test_permission_matrix import MATRIX
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -102,10 +103,14 @@ UNREACHED = {
     "reportpdfs:batch_download": "a finished zip's file (tests/reportpdfs/test_views.py)",
     "downloads:export_status": "JSON polled by the exports page's script",
     "downloads:export_download": "the file of a background export (tests/downloads/test_views.py)",
+    **{
+        f"api:{p.name}": "the REST API: JSON for programs with a token (tests/api)"
+        for p in api_v1_urls.urlpatterns
+    },
 }
-# Links the crawl does not follow: Django's own admin site, and the static files every page
-# loads anyway.
-SKIP_PREFIXES = ("/admin/", "/static/", "/media/")
+# Links the crawl does not follow: Django's own admin site, the static files every page loads
+# anyway, and the API (its docs page is Swagger UI, checked by tests/api/test_docs.py).
+SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/api/v1/")
 
 
 @dataclass

@@ -296,8 +296,9 @@ def _run_reference(
                     getattr(response, name) != value for name, value in fields.items()
                 )
                 if stale:
+                    now = timezone.now()  # updated_at too: API clients sync by it
                     Response.objects.filter(pk=response.pk).update(
-                        **fields, scored_at=timezone.now()
+                        **fields, scored_at=now, updated_at=now
                     )
         done += len(batch)
         if progress is not None:

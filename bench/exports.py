@@ -119,7 +119,7 @@ def run_child(job_id: int, media: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_request_seconds(org, runs: int) -> tuple[float, float, int]:
+def start_request_seconds(org, runs: int, responses: int) -> tuple[float, float, int]:
     """Best and median time of the POST that starts a large export (a job is queued; the
     task message is recorded, not sent), and its query count."""
     from django.conf import settings
@@ -134,6 +134,8 @@ def start_request_seconds(org, runs: int) -> tuple[float, float, int]:
 
     if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # A smaller run (--responses) still measures the request that queues a job.
+    settings.CXAUDIT_EXPORT_INLINE_ROWS = min(settings.CXAUDIT_EXPORT_INLINE_ROWS, responses - 1)
     app.send_task = lambda *a, **k: None
     user = User.objects.filter(email=ADMIN).first() or User.objects.create_user(email=ADMIN)
     Membership.objects.get_or_create(
@@ -249,7 +251,7 @@ def main() -> int:
             job.file.delete(save=False)
         job.delete()
 
-    best, median, queries = start_request_seconds(org, args.runs)
+    best, median, queries = start_request_seconds(org, args.runs, args.responses)
     result.update(
         {
             "start_request_best_s": round(best, 4),

@@ -57,6 +57,8 @@ UNREACHED = {
     # Changes state: POST only (the permission matrix checks that GET answers 405).
     **{row.name: "POST only" for row in MATRIX if row.method == "post"},
     "surveys:autosave": "POST only (the form engine's autosave)",
+    "surveys:outreach_campaign_export": "linked only from a launched campaign's page; the crawl "
+    "opens one campaign per name (tests/outreach/test_views.py downloads it)",
     "surveys:submit": "POST only (the form engine's submit)",
     "surveys:upload": "POST only (evidence upload)",
     "surveys:import_status": "JSON polled by the import page's script",

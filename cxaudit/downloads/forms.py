@@ -7,6 +7,7 @@ from django import forms
 
 from cxaudit.accounts.scope import LocationScope
 from cxaudit.journeys.models import Wave
+from cxaudit.textinput import TextRulesMixin
 from surveys.models import Campaign, Survey
 
 from .kinds import Kind
@@ -14,7 +15,7 @@ from .models import ExportFormat
 from .services import Filters
 
 
-class ExportForm(forms.Form):
+class ExportForm(TextRulesMixin, forms.Form):
     kind = forms.ChoiceField(label="What to export")
     format = forms.ChoiceField(
         choices=ExportFormat.choices, initial=ExportFormat.CSV, widget=forms.RadioSelect

@@ -5,6 +5,7 @@ site's Content-Security-Policy) showing every operation, with no console error."
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import login
 
@@ -24,9 +25,11 @@ def test_a_manager_makes_and_revokes_a_token_on_a_phone(page, org, manager):
     page.goto(f"/o/{org.slug}/")
     page.get_by_role("button", name="Toggle navigation").click()
     page.get_by_role("link", name="API tokens").click()
-    assert page.get_by_text("No tokens yet.").is_visible()
+    # The link navigates: wait for the page (is_visible() does not wait, and raced).
+    expect(page.get_by_text("No tokens yet.")).to_be_visible()
     page.get_by_label("Name").fill("Nightly BI export")
     page.get_by_role("button", name="Make token").click()
+    expect(page.get_by_label("Your new token")).to_be_visible()
     secret = page.get_by_label("Your new token").input_value()
     assert secret.startswith("cxa_") and len(secret) == 56
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -34,7 +37,7 @@ def test_a_manager_makes_and_revokes_a_token_on_a_phone(page, org, manager):
     page.goto(f"/o/{org.slug}/api-tokens/")
     assert secret not in page.content()
     page.get_by_role("button", name="Revoke token Nightly BI export").click()
-    assert page.get_by_text("revoked", exact=False).first.is_visible()
+    expect(page.get_by_text("revoked", exact=False).first).to_be_visible()
     assert not errors, errors
 
 

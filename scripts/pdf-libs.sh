@@ -7,10 +7,15 @@ set -uo pipefail
 PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core"
 
 have_libs() {
-  ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' \
-    && ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' \
-    && ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' \
-    && fc-list 2>/dev/null | grep -qi 'dejavu'
+  # Read each listing whole, then search it: `ldconfig -p | grep -q` under pipefail fails
+  # whenever grep stops reading early and ldconfig gets SIGPIPE.
+  local libs fonts
+  libs="$(ldconfig -p 2>/dev/null)"
+  fonts="$(fc-list 2>/dev/null)"
+  grep -q 'libpango-1.0.so.0' <<<"$libs" \
+    && grep -q 'libpangoft2-1.0.so.0' <<<"$libs" \
+    && grep -q 'libharfbuzz-subset.so.0' <<<"$libs" \
+    && grep -qi 'dejavu' <<<"$fonts"
 }
 
 if ! have_libs; then

@@ -4,7 +4,9 @@ worker, next to the ceiling — the same worker running no-op tasks from the sam
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cxaudit_bench_outbox \
         .venv/bin/python bench/outbox.py --messages 20000
 
-One Celery worker (solo pool, prefetch 1, acks_late) runs for the whole benchmark. The work
+One Celery worker (solo pool, prefetch 1, acks_late; `--pool prefork` for Celery's default pool
+with `--processes` processes, each no-op task then going through a pipe to a pool process, and
+one sender per process) runs for the whole benchmark. The work
 alternates in `--rounds` blocks (default 4 x 5,000), so that a machine that gets busier or
 quieter affects both figures alike: a block of no-op task messages published to Redis, timed
 from the first one taken until the queue is empty; then a block of outbox rows written with
@@ -103,7 +105,49 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
+def children(pid: int) -> list[int]:
+    try:
+        out = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in out.split()]
+
+
+def tree_rss_kb(pid: int) -> int:
+    """A worker's memory: its own and its pool processes' (prefork)."""
+    return rss_kb(pid) + sum(rss_kb(child) for child in children(pid))
+
+
+def tree_cpu_s(pid: int) -> float:
+    return cpu_s(pid) + sum(cpu_s(child) for child in children(pid))
+
+
+def add_pool_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pool",
+        choices=["prefork", "solo"],
+        default="solo",
+        help="the worker's pool: solo (one process, the default here) or prefork (Celery's "
+        "own default, as deployed; its processes each send, and each no-op task crosses a pipe)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="prefork's processes (Celery's default: the number of CPUs)",
+    )
+
+
+def pool_options(args) -> list[str]:
+    if args.pool == "solo":
+        return ["--pool=solo"]
+    return ["--pool=prefork", f"--concurrency={args.processes}"]
+
+
+def start_worker(
+    queue: str, env: dict, log: Path, pool: list[str] | None = None
+) -> subprocess.Popen:
+    """One Celery worker on `queue`; `pool` its pool options (solo unless told)."""
     handle = log.open("w")
     proc = subprocess.Popen(
         [
@@ -113,7 +157,7 @@ def start_worker(queue: str, env: dict, log: Path) -> subprocess.Popen:
             "worker",
             "-Q",
             queue,
-            "--pool=solo",
+            *(pool or ["--pool=solo"]),
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -139,19 +183,19 @@ def run(started, done, proc, samples: list[int], cpu: list[float] | None = None)
             raise RuntimeError("the worker did not start working")
         time.sleep(0.002)
     start = time.monotonic()
-    cpu_start = cpu_s(proc.pid)
+    cpu_start = tree_cpu_s(proc.pid)
     next_sample = start
     while not done():
         now = time.monotonic()
         if now >= next_sample:
-            samples.append(rss_kb(proc.pid))
+            samples.append(tree_rss_kb(proc.pid))
             next_sample = now + 0.2
         if proc.poll() is not None:
             raise RuntimeError("worker died")
         time.sleep(0.02)
-    samples.append(rss_kb(proc.pid))
+    samples.append(tree_rss_kb(proc.pid))
     if cpu is not None:
-        cpu.append(cpu_s(proc.pid) - cpu_start)
+        cpu.append(tree_cpu_s(proc.pid) - cpu_start)
     return time.monotonic() - start
 
 
@@ -170,6 +214,7 @@ def main() -> None:
         action="store_true",
         help="on a server with autovacuum off, do not vacuum and analyze between blocks",
     )
+    add_pool_arguments(parser)
     args = parser.parse_args()
     os.environ.setdefault("CXAUDIT_OUTBOX_BATCH", str(args.batch))
     gap_report.setup()
@@ -199,7 +244,12 @@ def main() -> None:
     tmp = Path(tempfile.gettempdir())
     # The machine's load (1-minute average) at the start and the end: on a shared machine the
     # rates mean little when it was far above the number of cores.
-    results: dict = {"messages": n, "database": db["NAME"], "load_start": os.getloadavg()[0]}
+    results: dict = {
+        "messages": n,
+        "database": db["NAME"],
+        "pool": pool_options(args),
+        "load_start": os.getloadavg()[0],
+    }
     try:
         from django.db import transaction
 
@@ -224,7 +274,7 @@ def main() -> None:
                     cur.execute("VACUUM ANALYZE messaging_message")
 
         housekeeping()
-        proc = start_worker(queue, env, tmp / "bench-outbox.log")
+        proc = start_worker(queue, env, tmp / "bench-outbox.log", pool_options(args))
         block = n // args.rounds
         mem: list[int] = []
         noop_times, outbox_times, queue_times = [], [], []

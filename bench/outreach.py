@@ -43,7 +43,14 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cxaudi
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 
 import gap_report  # noqa: E402 - database setup (create if missing, migrate)
-from outbox import Sink, rss_kb, start_worker  # noqa: E402 - the outbox benchmark's tools
+from outbox import (  # noqa: E402 - the outbox benchmark's tools
+    Sink,
+    add_pool_arguments,
+    pool_options,
+    rss_kb,
+    start_worker,
+    tree_rss_kb,
+)
 
 SLUG = "bench-outreach"
 
@@ -190,7 +197,7 @@ def launch_part(args) -> dict:
         "CXAUDIT_OUTBOX_SWEEP_SECONDS": "3600",
     }
     tmp = Path(tempfile.gettempdir())
-    worker = start_worker(queue, env, tmp / "bench-outreach-worker.log")
+    worker = start_worker(queue, env, tmp / "bench-outreach-worker.log", pool_options(args))
     web = start_gunicorn(env, tmp / "bench-outreach-web.log", workers=1)
     worker_mem: list[int] = []
     web_mem: list[int] = []
@@ -208,11 +215,15 @@ def launch_part(args) -> dict:
             time.sleep(0.002)
         start = time.monotonic()
         while channel_len() > 0:
-            worker_mem.append(rss_kb(worker.pid))
+            worker_mem.append(tree_rss_kb(worker.pid))
             time.sleep(0.01)
         return time.monotonic() - start
 
-    results: dict = {"contacts": args.contacts, "generate_contacts_s": round(gen_s, 2)}
+    results: dict = {
+        "contacts": args.contacts,
+        "generate_contacts_s": round(gen_s, 2),
+        "pool": pool_options(args),
+    }
     try:
         wait_http(web_port(web))
         cookie = login_cookie(web_port(web), "bench-admin@bench.example", "bench-password-123")
@@ -226,7 +237,7 @@ def launch_part(args) -> dict:
         goal = min(args.contacts, args.sample or args.contacts)
         while sent < goal:
             now = time.monotonic()
-            worker_mem.append(rss_kb(worker.pid))
+            worker_mem.append(tree_rss_kb(worker.pid))
             web_mem.append(rss_kb(web.pid) + sum(rss_kb(pid) for pid in children(web.pid)))
             status = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True)[0]
             if t_sending is None and status != Campaign.Status.SCHEDULED:
@@ -651,6 +662,7 @@ def main() -> None:
     parser.add_argument("--invitations", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    add_pool_arguments(parser)
     args = parser.parse_args()
     gap_report.setup()
     results: dict = {}

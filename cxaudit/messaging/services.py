@@ -129,8 +129,9 @@ def queue_message(
 
 def queue_messages(messages: Iterable[NewMessage], *, batch_size: int = 1000) -> int:
     """Write many messages in the caller's transaction (bulk; a (purpose, key) already queued is
-    skipped) and, after commit, wake one sender: no task per message waits in the broker, the
-    senders claim them in batches. Returns how many were written."""
+    skipped) and, after commit, wake a sender per batch (up to CXAUDIT_OUTBOX_DISPATCHERS): no
+    task per message waits in the broker, the senders claim them in batches. Returns how many
+    were written."""
     return _queue(messages, batch_size=batch_size, want_ids=False)[0]
 
 
@@ -193,7 +194,14 @@ def _ids_by_key(wanted, batch_size: int) -> dict[tuple[str, str], int]:
 
 
 def _wake(rows: list[Message], now: datetime) -> None:
-    if any(r.due_at <= now for r in rows):
+    """After commit, wake a sender for each batch due now, up to CXAUDIT_OUTBOX_DISPATCHERS:
+    a worker with several processes sends a large queue with all of them (each sender chains
+    its next batch; the sweeper keeps the same number busy)."""
+    due = sum(1 for r in rows if r.due_at <= now)
+    if not due:
+        return
+    cfg = OutboxSettings.load()
+    for _ in range(min(cfg.dispatchers, -(-due // cfg.batch_size))):
         enqueue_on_commit("messaging.dispatch")
 
 

@@ -80,3 +80,42 @@ def test_a_plain_message_without_alternatives_is_the_same_too():
             subject="Hi", body="Just text", to=["a@example.test"], headers={"Message-ID": "<1@x>"}
         )
     )
+
+
+ADDRESS_PIECES = [
+    "pat",
+    "Pat.O-Hara",
+    "a+tag",
+    "x" * 64,
+    "é",
+    "a..b",
+    ".lead",
+    "we ird",
+    '"q"',
+    "o'k",
+    "{x}",
+]
+DOMAINS = ["example.test", "EXAMPLE.Test", "x" * 63 + ".test", "x" * 64 + ".test", "bücher.de"]
+NAMES = ["", "Pat", "Pat Smith", "First1 Last", "Zoë", "Smith & Sons", "a" * 60, "a" * 61]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_recipients_are_sanitised_as_django_sanitises_them(seed):
+    from django.core.mail.message import sanitize_address
+
+    from cxaudit.messaging.rendering import _sanitized
+
+    rnd = random.Random(seed)
+    for _ in range(200):
+        local = rnd.choice(ADDRESS_PIECES) + rnd.choice(["", ".", "."]) + rnd.choice(ADDRESS_PIECES)
+        local = local.strip(".") if rnd.random() < 0.7 else local
+        address = f"{local}@{rnd.choice(DOMAINS)}"
+        name = rnd.choice(NAMES)
+        value = f'"{name}" <{address}>' if name else address
+        try:
+            expected = sanitize_address(value, "utf-8")
+        except (ValueError, UnicodeError) as exc:
+            with pytest.raises(type(exc)):
+                _sanitized(value, "utf-8")
+        else:
+            assert _sanitized(value, "utf-8") == expected, value

@@ -231,10 +231,13 @@ def test_sweep_wakes_senders_for_due_work_only(published, settings):
     assert services.sweep().due == 0
 
 
-def test_queue_messages_writes_in_bulk_and_wakes_one_sender(
-    published, django_capture_on_commit_callbacks
+def test_queue_messages_writes_in_bulk_and_wakes_a_sender_per_batch_up_to_the_limit(
+    published, django_capture_on_commit_callbacks, settings
 ):
+    settings.CXAUDIT_OUTBOX_BATCH = 100
+    settings.CXAUDIT_OUTBOX_DISPATCHERS = 3
     note(key="k1")
+    published.clear()
     with django_capture_on_commit_callbacks(execute=True):
         written = queue_messages(
             NewMessage(purpose=TEST_PURPOSE, key=f"k{i}", to_email=f"p{i}@example.test")
@@ -242,8 +245,16 @@ def test_queue_messages_writes_in_bulk_and_wakes_one_sender(
         )
     assert written == 499  # k1 existed
     assert Message.objects.count() == 500
-    assert [t.name for t in published].count("messaging.dispatch") == 1
-    assert len(set(Message.objects.values_list("message_id", flat=True))) == 500
+    # Five batches are due: three senders (the limit), each chaining its next batch.
+    assert [t.name for t in published].count("messaging.dispatch") == 3
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_messages(
+            NewMessage(purpose=TEST_PURPOSE, key=f"small{i}", to_email=f"s{i}@example.test")
+            for i in range(100)
+        )
+    assert [t.name for t in published].count("messaging.dispatch") == 1  # one batch, one sender
+    assert len(set(Message.objects.values_list("message_id", flat=True))) == 600
 
 
 def test_retry_now_requeues_a_failed_message_once(smtp_sink, published):

@@ -3,10 +3,11 @@
 Launching (docs/outreach.md, "Exactly once"): a task claims the campaign under a lease and writes
 its invitations in batches of CXAUDIT_OUTREACH_BATCH contacts, each batch one transaction holding
 the invitations, their outbox messages (queue_messages: rows, and wake-up tasks for up to
-CXAUDIT_OUTBOX_DISPATCHERS senders), the contacts' last_invited_at and the campaign's cursor, fenced by the lease. A killed
-writer loses at most its open batch (rolled back); the tick hands a campaign whose lease expired
-to a new writer, which resumes after the cursor. Invitation (campaign, contact) is unique and a
-message's (purpose, key) too, so nothing can be written twice.
+CXAUDIT_OUTBOX_DISPATCHERS senders), the contacts' last_invited_at and the campaign's cursor,
+fenced by the lease. A killed writer loses at most its open batch (rolled back); the tick hands
+a campaign whose lease expired to a new writer, which resumes after the cursor. Invitation
+(campaign, contact) is unique and a message's (purpose, key) too, so nothing can be written
+twice.
 """
 
 from __future__ import annotations

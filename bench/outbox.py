@@ -4,9 +4,11 @@ worker, next to the ceiling — the same worker running no-op tasks from the sam
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cxaudit_bench_outbox \
         .venv/bin/python bench/outbox.py --messages 20000
 
-One Celery worker (solo pool, prefetch 1, acks_late; `--pool prefork` for Celery's default pool
-with `--processes` processes, each no-op task then going through a pipe to a pool process, and
-one sender per process) runs for the whole benchmark. The work
+One Celery worker (prefetch 1, acks_late) runs for the whole benchmark, with Celery's default
+pool as `make run` starts it: prefork, one process per CPU (`--processes`), each sending (the
+outbox wakes a sender per due batch up to CXAUDIT_OUTBOX_DISPATCHERS) and each no-op task
+crossing the pipe from the worker's main process to a pool process. `--pool solo` measures a
+single process doing everything instead. The work
 alternates in `--rounds` blocks (default 4 x 5,000), so that a machine that gets busier or
 quieter affects both figures alike: a block of no-op task messages published to Redis, timed
 from the first one taken until the queue is empty; then a block of outbox rows written with
@@ -126,15 +128,15 @@ def add_pool_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pool",
         choices=["prefork", "solo"],
-        default="solo",
-        help="the worker's pool: solo (one process, the default here) or prefork (Celery's "
-        "own default, as deployed; its processes each send, and each no-op task crosses a pipe)",
+        default="prefork",
+        help="the worker's pool: prefork (Celery's default, and `make run`'s worker: each "
+        "process sends, each no-op task crosses a pipe to one) or solo (one process)",
     )
     parser.add_argument(
         "--processes",
         type=int,
         default=os.cpu_count() or 1,
-        help="prefork's processes (Celery's default: the number of CPUs)",
+        help="prefork's processes (default: the number of CPUs, as Celery's own default)",
     )
 
 

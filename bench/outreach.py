@@ -1,13 +1,14 @@
 """Benchmark: customer outreach at scale.
 
 1. Launch (`--part launch`): a campaign to 100,000 contacts (generated in SQL) with ONE Celery
-   worker (solo pool) delivering to a local SMTP server. Reports the time to write every
-   invitation and its message (target < 60 s), emails per second delivered next to no-op
-   Celery tasks through the same worker and broker in the same run (a block before and after
-   the campaign; target >= 25 %) over the first --sample emails (20,000; 0 = all 100,000),
-   duplicates counted at the SMTP server by Message-ID (target 0), the worker's peak memory,
-   and the peak memory of a web process (gunicorn) serving the campaign's live-progress JSON
-   once a second throughout, with that request's p95.
+   worker (`--pool`: prefork with a process per CPU, as `make run` starts it, or solo)
+   delivering to a local SMTP server. Reports the time to write every invitation and its
+   message (target < 60 s), emails per second delivered next to no-op Celery tasks through the
+   same worker and broker in the same run (a block before and after the campaign; target
+   >= 25 %) over the first --sample emails (20,000; 0 = all 100,000), duplicates counted at
+   the SMTP server by Message-ID (target 0), the worker's peak memory, and the peak memory of a
+   web process (gunicorn) serving the campaign's live-progress JSON once a second throughout,
+   with that request's p95.
 2. Public page (`--part page`): the customer's survey page for a 20-question survey through a
    real server process (gunicorn, 2 sync workers) on loopback: GET and submit requests per
    second and p95, next to a minimal Django view on the same server (same middleware) as the

@@ -261,7 +261,8 @@ def launch_part(args) -> dict:
         next_poll = 0.0
         sent = 0
         goal = min(args.contacts, args.sample or args.contacts)
-        while sent < goal:
+        # Until the sample is sent and every invitation written (the writing is timed too).
+        while sent < goal or t_written is None:
             now = time.monotonic()
             worker_mem.append(tree_rss_kb(worker.pid))
             web_mem.append(rss_kb(web.pid) + sum(rss_kb(pid) for pid in children(web.pid)))

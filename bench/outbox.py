@@ -279,22 +279,34 @@ def main() -> None:
         proc = start_worker(queue, env, tmp / "bench-outbox.log", pool_options(args))
         block = n // args.rounds
         mem: list[int] = []
+
         # Warm-up, not timed: a fresh worker's first tasks import code and open connections,
         # which made the first round's no-op block slow and its ratio look twice as good.
-        warm = min(1000, block)
-        with app.connection_for_write() as conn:
-            for _ in range(warm):
-                noop.apply_async(connection=conn)
-        with transaction.atomic():
-            queue_messages(
-                NewMessage(
-                    purpose=NOTICE,
-                    key=f"warm:{i}",
-                    to_email=f"warm{i}@example.test",
-                    context={"subject": "Warm-up", "text": "Warm-up.", "link": ""},
+        def publish_noops(count: int) -> None:
+            with app.connection_for_write() as conn:
+                for _ in range(count):
+                    noop.apply_async(connection=conn)
+
+        def queue_notices(prefix: str, count: int) -> None:
+            """`count` outbox rows in one transaction (a wake-up per batch after commit)."""
+            with transaction.atomic():
+                queue_messages(
+                    NewMessage(
+                        purpose=NOTICE,
+                        key=f"{prefix}:{i}",
+                        to_email=f"{prefix}{i}@example.test",
+                        context={
+                            "subject": f"Notice {i}",
+                            "text": "Your visit is confirmed.",
+                            "link": f"https://example.test/{i}",
+                        },
+                    )
+                    for i in range(count)
                 )
-                for i in range(warm)
-            )
+
+        warm = min(1000, block)
+        publish_noops(warm)
+        queue_notices("warm", warm)
         deadline = time.monotonic() + 120
         while channel_len() or sink.delivered() < warm:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -313,9 +325,7 @@ def main() -> None:
         outbox_cpu: list[float] = []
         for r in range(args.rounds):
             # The ceiling: no-op tasks from the same broker, through the same worker.
-            with app.connection_for_write() as conn:
-                for _ in range(block):
-                    noop.apply_async(connection=conn)
+            publish_noops(block)
             noop_times.append(
                 run(
                     lambda: channel_len() < block,
@@ -325,22 +335,9 @@ def main() -> None:
                     noop_cpu,
                 )
             )
-            # The outbox: a block of rows queued with one wake-up task.
+            # The outbox: a block of rows, woken as queue_messages wakes its senders.
             t = time.monotonic()
-            with transaction.atomic():
-                queue_messages(
-                    NewMessage(
-                        purpose=NOTICE,
-                        key=f"bench:{r}:{i}",
-                        to_email=f"person{i}@example.test",
-                        context={
-                            "subject": f"Notice {i}",
-                            "text": "Your visit is confirmed.",
-                            "link": f"https://example.test/{i}",
-                        },
-                    )
-                    for i in range(block)
-                )
+            queue_notices(f"round{r}-", block)
             queue_times.append(time.monotonic() - t)
             housekeeping()  # outside the timed blocks
             done = (r + 1) * block

@@ -48,7 +48,6 @@ from outbox import (  # noqa: E402 - the outbox benchmark's tools
     Sink,
     add_pool_arguments,
     pool_options,
-    rss_kb,
     start_worker,
     tree_rss_kb,
 )
@@ -258,7 +257,7 @@ def launch_part(args) -> dict:
         while sent < goal or t_written is None:
             now = time.monotonic()
             worker_mem.append(tree_rss_kb(worker.pid))
-            web_mem.append(rss_kb(web.pid) + sum(rss_kb(pid) for pid in children(web.pid)))
+            web_mem.append(tree_rss_kb(web.pid))
             status = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True)[0]
             if t_sending is None and status != Campaign.Status.SCHEDULED:
                 t_sending = now
@@ -362,14 +361,6 @@ def written_seconds(campaign) -> float:
             [campaign.pk],
         )
         return float(cur.fetchone()[0])
-
-
-def children(pid: int) -> list[int]:
-    try:
-        out = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in out.split()]
 
 
 # -- the web server and a small load generator ---------------------------------------------------

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import io
 import uuid
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
 
 from cxaudit.accounts.models import Location
-from shoppers.review import services as review
-from surveys.models import Answer, Response
 from tests.conftest import skip_or_fail, start_worker
 from tests.shoppers import conftest as _shoppers
-from tests.shoppers.shops import jpeg, make_shop, send, take_and_start, upload
+from tests.shoppers.shops import approved, approved_with_photo
 
 # The shopper programme's fixtures (tests/shoppers/conftest.py), shared here.
 ann, bob, job, programme = _shoppers.ann, _shoppers.bob, _shoppers.job, _shoppers.programme
@@ -36,38 +33,9 @@ def _weasyprint():
 @pytest.fixture
 def full_shop(org, job, ann, reviewer):
     """An approved shop with a photo, a narrative with markup and one failed item (50 %)."""
-    shop = take_and_start(job, ann)
-    evidence = upload(shop.response, "receipt", jpeg())
-    shop = send(
-        shop,
-        ann,
-        {
-            "greet": "yes",
-            "smile": "no",
-            "receipt": str(evidence.key),
-            "story": 'Waited <b>4 minutes</b>; <img src="http://169.254.169.254/latest">',
-        },
-        expense=Decimal("4.00"),
+    return approved_with_photo(
+        job, ann, reviewer, 'Waited <b>4 minutes</b>; <img src="http://169.254.169.254/latest">'
     )
-    shop = review.approve_shop(assignment=shop, actor=reviewer)
-    shop.evidence_key = evidence.key
-    return shop
-
-
-def approved(scenario, location, wave, shopper, answers):
-    from shoppers.models import Assignment
-
-    shop = make_shop(
-        Assignment.Status.APPROVED,
-        scenario=scenario,
-        location=location,
-        wave=wave,
-        shopper=shopper,
-        answers=answers,
-    )
-    Response.objects.filter(pk=shop.response_id).update(counted=True)
-    Answer.objects.filter(response_id=shop.response_id).update(counted=True)
-    return shop
 
 
 @pytest.fixture

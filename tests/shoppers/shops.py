@@ -216,3 +216,40 @@ def race(*calls):
     for t in threads:
         t.join(timeout=60)
     return results
+
+
+def approved(scenario, location, wave, shopper, answers):
+    """An approved shop that counts (as approval marks its response and answers)."""
+    from surveys.models import Answer
+
+    shop = make_shop(
+        Assignment.Status.APPROVED,
+        scenario=scenario,
+        location=location,
+        wave=wave,
+        shopper=shopper,
+        answers=answers,
+    )
+    Response.objects.filter(pk=shop.response_id).update(counted=True)
+    Answer.objects.filter(response_id=shop.response_id).update(counted=True)
+    return shop
+
+
+def approved_with_photo(job, shopper, reviewer, story: str):
+    """A shop taken, sent with a receipt photo, one item failed (50 %) and `story` as its
+    narrative, then approved; `evidence_key` is the photo's key."""
+    from decimal import Decimal
+
+    from shoppers.review import services as review
+
+    shop = take_and_start(job, shopper)
+    evidence = upload(shop.response, "receipt", jpeg())
+    shop = send(
+        shop,
+        shopper,
+        {"greet": "yes", "smile": "no", "receipt": str(evidence.key), "story": story},
+        expense=Decimal("4.00"),
+    )
+    shop = review.approve_shop(assignment=shop, actor=reviewer)
+    shop.evidence_key = evidence.key
+    return shop

@@ -5,57 +5,24 @@ locations, a shopper their own) — 404 for everyone else."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 
 from shoppers.models import Assignment
 from shoppers.reports.sheet import wave_averages
-from shoppers.review import services as review
-from surveys.models import Answer, Response
 from tests.factories import make_wave
 from tests.shoppers.conftest import add_shopper
 from tests.shoppers.pages import client_of, url
-from tests.shoppers.shops import jpeg, make_shop, send, take_and_start, upload
+from tests.shoppers.shops import approved, approved_with_photo, make_shop
 
 S = Assignment.Status
 pytestmark = pytest.mark.django_db
 
 
-def approved(scenario, location, wave, shopper, answers):
-    shop = make_shop(
-        S.APPROVED,
-        scenario=scenario,
-        location=location,
-        wave=wave,
-        shopper=shopper,
-        answers=answers,
-    )
-    Response.objects.filter(pk=shop.response_id).update(counted=True)
-    Answer.objects.filter(response_id=shop.response_id).update(counted=True)
-    return shop
-
-
 @pytest.fixture
 def full_shop(org, job, ann, reviewer):
     """An approved shop with a photo, a narrative with markup and one failed item."""
-    shop = take_and_start(job, ann)
-    evidence = upload(shop.response, "receipt", jpeg())
-    shop = send(
-        shop,
-        ann,
-        {
-            "greet": "yes",
-            "smile": "no",
-            "receipt": str(evidence.key),
-            "story": "Waited <b>4 minutes</b>; & then served.",
-        },
-        expense=Decimal("4.00"),
-    )
-    shop = review.approve_shop(assignment=shop, actor=reviewer)
-    shop.evidence_key = evidence.key
-    return shop
+    return approved_with_photo(job, ann, reviewer, "Waited <b>4 minutes</b>; & then served.")
 
 
 def test_the_report_card_shows_score_sections_items_evidence_and_narrative(org, full_shop, manager):

@@ -13,30 +13,13 @@ PostgreSQL only; callers keep bulk_create as the portable path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
 
-
-@contextmanager
-def server_cursor() -> Iterator[Any]:
-    """A cursor of Django's connection (same transaction, logged and error-wrapped like any
-    other) whose parameters are bound by the server: Django's client-side binding would quote
-    big arrays in Python."""
-    import psycopg
-
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    try:
-        if connection.queries_logged:
-            yield connection.make_debug_cursor(raw)
-        else:
-            yield connection.make_cursor(raw)
-    finally:
-        raw.close()
+from .sqlcursor import server_cursor
 
 
 def insert_arrays(

@@ -116,6 +116,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Hand-written hot queries run through cxaudit/sqlcursor.py's server-bound cursor are
+    # prepared after 5 runs (Django's own client-bound queries never are). Set false behind a
+    # pooler in transaction mode that cannot keep prepared statements (PgBouncer < 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env_bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default serves the web process and a Celery worker at once: transactions take
     # the write lock when they begin (a read-then-write transaction cannot then fail half-way

@@ -28,9 +28,9 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("surveys.urls")),  # first of the apps: the customer's pages lead it
     path("", include("cxaudit.accounts.urls")),
     path("", include("cxaudit.journeys.urls")),
-    path("", include("surveys.urls")),
     path("", include("shoppers.urls")),
     path("", include("cxaudit.insights.urls")),
     path("", include("cxaudit.webhooks.urls")),

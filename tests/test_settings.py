@@ -49,3 +49,16 @@ def test_migration_commands_run_without_a_secret_key():
         "makemigrations", "--check", "--dry-run", env={"DEBUG": "false", "SECRET_KEY": ""}
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    show = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    )
+    url = {"DEBUG": "true", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cxaudit"}
+    on = run_manage("shell", "-c", show, env=url)
+    off = run_manage("shell", "-c", show, env={**url, "DATABASE_PREPARED_STATEMENTS": "false"})
+    # The last line: the shell may first say what it imported.
+    found = (on.stdout.strip().splitlines()[-1], off.stdout.strip().splitlines()[-1])
+    assert found == ("5", "None"), on.stderr + off.stderr

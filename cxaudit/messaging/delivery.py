@@ -96,8 +96,14 @@ class PipelinedMarker(OrmMarker):
             "host": db.get("HOST"),
             "port": db.get("PORT"),
         }
+        # Only libpq's own options (sslmode, …): psycopg's (prepare_threshold) are not its.
+        libpq = {option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults()}
         params.update(
-            {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+            {
+                k: v
+                for k, v in (db.get("OPTIONS") or {}).items()
+                if k in libpq and isinstance(v, str | int)
+            }
         )
         conninfo = psycopg.conninfo.make_conninfo(
             **{k: str(v) for k, v in params.items() if v not in (None, "")}

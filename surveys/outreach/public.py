@@ -1,11 +1,11 @@
 """The customer's pages: no account, no login.
 
 - `/i/<token>/` exchanges a personal token for the session (the invitation's id is kept in the
-  session) and redirects to `/r/<invitation key>/`, a URL without the token that works only in a
-  session holding that invitation. Every attempt counts against the client address first (the
-  shared cache), then costs one lookup by the token's hash — the same for every token — and an
-  unusable token always gets the same status; only a holder of a real token learns why
-  (expired, already answered) from the page's words.
+  customer's session cookie, signed; see `Held`) and redirects to `/r/<invitation key>/`, a URL
+  without the token that works only in a session holding that invitation. Every attempt counts
+  against the client address first (the shared cache), then costs one lookup by the token's
+  hash — the same for every token — and an unusable token always gets the same status; only a
+  holder of a real token learns why (expired, already answered) from the page's words.
 - `/r/<key>/…` is the form engine (a small FormEngineMixin subclass) on the public layout, in the
   invitation's language: autosave, submit (the invitation is completed in the submission's
   transaction), uploads and the thank-you page.
@@ -22,10 +22,17 @@ pages). The form pages at `/r/<key>/` carry none and keep the site's `same-origi
 
 from __future__ import annotations
 
+import secrets
+import uuid
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
@@ -37,13 +44,25 @@ from cxaudit import throttle
 from cxaudit.accounts.security import client_ip
 
 from ..responses.models import Evidence, Response
+from ..responses.shells import ShellCache
 from ..responses.views import FormEngineMixin, serve_evidence
 from . import emails, i18n, services
 from .models import Campaign, Invitation
 
-SESSION_INVITATIONS = "outreach.invitations"  # ids of the invitations this session may answer
-SESSION_ANONYMOUS = "outreach.anonymous"  # {campaign id: invitation id}
-SESSION_KEEP = 20  # invitations remembered per session (the newest)
+# The customer's session: a signed cookie (Django's signing, salted for this use, HttpOnly,
+# SameSite=Lax, Secure like the session cookie, as long-lived as a session) holding the ids of
+# the invitations this browser may answer and of its anonymous answers per campaign. It needs
+# no session row per customer (a campaign to 100,000 contacts would otherwise write up to
+# 100,000) and no lookup on every page; the invitation key in the address is still needed too.
+RESPONDENT_COOKIE = "cxaudit_respondent"
+RESPONDENT_SALT = "surveys.outreach.respondent"
+SESSION_KEEP = 20  # invitations (and anonymous answers) remembered per browser, the newest
+ENDPOINTS = ("respond", "autosave", "submit", "receipt", "upload")
+
+# The blank survey page of each (survey version, language, organisation), rendered once per
+# process with markers for the invitation's key, the draft's client id and the CSRF token
+# (surveys/responses/shells.py): a customer's later views of an empty form are served from it.
+shells = ShellCache()
 
 
 def _public(response, *, referrer: str = "no-referrer"):
@@ -72,9 +91,53 @@ def link_page(request, reason: str, *, language: str, status: int = 404, **extra
     return _public(response)
 
 
-def remember(request, invitation: Invitation) -> None:
-    held = [i for i in request.session.get(SESSION_INVITATIONS, []) if i != invitation.pk]
-    request.session[SESSION_INVITATIONS] = [*held, invitation.pk][-SESSION_KEEP:]
+@dataclass(frozen=True)
+class Held:
+    """What the customer's session cookie holds."""
+
+    invitations: tuple[int, ...] = ()  # ids, oldest first
+    anonymous: tuple[tuple[int, int], ...] = ()  # (campaign id, invitation id), oldest first
+
+    @classmethod
+    def of(cls, request) -> Held:
+        value = request.COOKIES.get(RESPONDENT_COOKIE)
+        if not value:
+            return cls()
+        try:
+            data = signing.loads(value, salt=RESPONDENT_SALT, max_age=settings.SESSION_COOKIE_AGE)
+            invitations = tuple(int(pk) for pk in data.get("i", ()))
+            anonymous = tuple((int(c), int(i)) for c, i in data.get("a", ()))
+        except (signing.BadSignature, ValueError, TypeError, AttributeError):
+            return cls()  # tampered with, too old, or of a format before this one
+        return cls(invitations[-SESSION_KEEP:], anonymous[-SESSION_KEEP:])
+
+    def anonymous_answer(self, campaign_id: int) -> int | None:
+        return dict(self.anonymous).get(campaign_id)
+
+    def remember(self, invitation: Invitation, *, anonymous: bool = False) -> Held:
+        invitations = (*(pk for pk in self.invitations if pk != invitation.pk), invitation.pk)
+        answers = self.anonymous
+        if anonymous:
+            campaign = invitation.campaign_id
+            answers = (*(a for a in answers if a[0] != campaign), (campaign, invitation.pk))
+        return Held(invitations[-SESSION_KEEP:], answers[-SESSION_KEEP:])
+
+    def keep(self, response) -> None:
+        response.set_cookie(
+            RESPONDENT_COOKIE,
+            signing.dumps({"i": self.invitations, "a": self.anonymous}, salt=RESPONDENT_SALT),
+            max_age=settings.SESSION_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+def to_the_form(held: Held, invitation: Invitation):
+    """Redirect to the invitation's token-less address, the cookie holding the invitation."""
+    response = HttpResponseRedirect(reverse("surveys:outreach_respond", args=[invitation.key]))
+    held.keep(response)
+    return _public(response)
 
 
 @require_GET
@@ -87,8 +150,7 @@ def link(request, token: str):
     if outcome.reason:
         language = invitation.language if invitation else i18n.browser_language(request)
         return link_page(request, outcome.reason, language=language)
-    remember(request, invitation)
-    return _public(HttpResponseRedirect(reverse("surveys:outreach_respond", args=[invitation.key])))
+    return to_the_form(Held.of(request).remember(invitation), invitation)
 
 
 @require_GET
@@ -100,18 +162,16 @@ def anonymous(request, key: str):
     if campaign is None:
         return link_page(request, "unknown", language=i18n.browser_language(request))
     language = i18n.language_of(campaign.language)
-    started = request.session.get(SESSION_ANONYMOUS, {})
+    held = Held.of(request)
     invitation = Invitation.objects.filter(
-        pk=started.get(str(campaign.pk)), campaign=campaign
+        pk=held.anonymous_answer(campaign.pk), campaign=campaign
     ).first()
     if invitation is None:
         start = services.start_anonymous(campaign=campaign)
         if start.invitation is None:
             return link_page(request, start.reason, language=language)
         invitation = start.invitation
-        request.session[SESSION_ANONYMOUS] = {**started, str(campaign.pk): invitation.pk}
-    remember(request, invitation)
-    return _public(HttpResponseRedirect(reverse("surveys:outreach_respond", args=[invitation.key])))
+    return to_the_form(held.remember(invitation, anonymous=True), invitation)
 
 
 class InvitationDraftMixin(FormEngineMixin):
@@ -120,7 +180,7 @@ class InvitationDraftMixin(FormEngineMixin):
     invitation: Invitation
 
     def dispatch(self, request, *args, **kwargs):
-        held = request.session.get(SESSION_INVITATIONS, [])
+        held = Held.of(request).invitations
         # One query, without ORDER BY (the key is unique); the wave is loaded only by
         # open_invitation, when a draft is started. This runs on every page of the survey.
         found = (
@@ -161,14 +221,7 @@ class InvitationDraftMixin(FormEngineMixin):
         return "surveys/outreach/base_respondent.html"
 
     def endpoint_urls(self, response: Response) -> dict[str, str]:
-        key = self.invitation.key
-        return {
-            name: reverse(f"surveys:outreach_{name}", args=[key])
-            for name in ("respond", "autosave", "submit", "receipt", "upload")
-        } | {
-            "csrf": reverse("surveys:csrf_token"),
-            "login": reverse("surveys:outreach_respond", args=[key]),
-        }
+        return endpoint_urls(self.invitation.key)
 
     def engine_messages(self) -> dict[str, str]:
         return i18n.engine_messages()
@@ -176,12 +229,98 @@ class InvitationDraftMixin(FormEngineMixin):
     def evidence_url(self, evidence: Evidence) -> str:
         return reverse("surveys:outreach_evidence", args=[self.invitation.key, evidence.key])
 
-    def render_form(self, request, *, errors=None, **kwargs):
-        return super().render_form(request, errors=i18n.messages(errors or []), **kwargs)
+    def render_form(self, request, *, errors=None, status=200, **kwargs):
+        context = self.form_page_context(errors=i18n.messages(errors or []), **kwargs)
+        response = context["response"]
+        if context["sections_html"] and response is not None and status == 200:
+            # The blank form: from this process's shell, rendering the shell the first time.
+            survey = kwargs["survey"]
+            key = shell_key(survey.pk, survey.published_at, self.invitation.language, self.org)
+            markers = {"key": str(uuid.uuid4()), "client": str(uuid.uuid4())}
+            markers["csrf"] = secrets.token_hex(32)
+            urls = endpoint_urls(markers["key"])
+            engine = {**context["engine"], "urls": urls, "clientId": markers["client"]}
+            shell = shells.get_or_render(
+                key,
+                markers,
+                lambda: render_to_string(  # no request: nothing of the viewer's is in it
+                    self.template_name,
+                    {
+                        **context,
+                        "urls": urls,
+                        "engine": engine,
+                        "csrf_token": markers["csrf"],
+                    },
+                ),
+            )
+            page = shell.fill(
+                {
+                    "key": str(self.invitation.key),
+                    "client": str(response.client_id),
+                    "csrf": get_token(request),
+                }
+            )
+            if page is not None:
+                return HttpResponse(page)
+        return render(request, self.template_name, context, status=status)
+
+
+def endpoint_urls(key) -> dict[str, str]:
+    """The form engine's addresses for the invitation `key`."""
+    return {name: reverse(f"surveys:outreach_{name}", args=[key]) for name in ENDPOINTS} | {
+        "csrf": reverse("surveys:csrf_token"),
+        "login": reverse("surveys:outreach_respond", args=[key]),
+    }
+
+
+def shell_key(survey_id: int, published_at, language: str, organization) -> tuple:
+    """What the blank page shows besides the per-request values: the survey version (frozen
+    while published; `published_at` changes when it is published again), the language and
+    the organisation's name."""
+    if hasattr(organization, "pk"):
+        organization = (organization.pk, organization.name)
+    return (survey_id, published_at, i18n.language_of(language), *organization)
+
+
+def page_from_shell(request, key):
+    """The blank survey page of an invitation this session holds, when this process has its
+    shell: the session cookie's signature checked, one narrow query, no template. None
+    otherwise (the full path then renders the page, and the shell with it)."""
+    held = Held.of(request).invitations
+    if not held:
+        return None
+    page = services.blank_page(key=key, held=list(held))
+    if page is None:
+        return None
+    shell = shells.get(
+        shell_key(
+            page.survey_id,
+            page.published_at,
+            page.language,
+            (page.organization_id, page.organization_name),
+        )
+    )
+    html = (
+        shell.fill({"key": str(key), "client": page.client_id, "csrf": get_token(request)})
+        if shell is not None
+        else None
+    )
+    if html is None:
+        return None
+    response = HttpResponse(html)
+    response["Content-Language"] = i18n.language_of(page.language)
+    return _public(response, referrer="same-origin")
 
 
 class RespondView(InvitationDraftMixin, View):
     http_method_names = ["get"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET":
+            page = page_from_shell(request, kwargs["key"])
+            if page is not None:
+                return page
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, **kwargs):
         if self.invitation.status == Invitation.Status.INVITED:

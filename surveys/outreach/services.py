@@ -5,16 +5,19 @@ queued by name after commit."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import F, Subquery
 from django.utils import timezone
 
+from cxaudit import sqlcursor
 from cxaudit.accounts.models import Organization, User
 from cxaudit.enqueue import enqueue_on_commit
 from cxaudit.errors import DomainError, InvalidTransition
@@ -287,6 +290,103 @@ def invitation_state(invitation: Invitation, *, now: datetime | None = None) -> 
     ):
         return LinkOutcome(invitation, "expired")
     return LinkOutcome(invitation, "")
+
+
+@dataclass(frozen=True)
+class BlankPage:
+    """An invitation whose survey page is the blank form, with what that page shows."""
+
+    language: str
+    client_id: str  # the draft's
+    survey_id: int
+    published_at: datetime
+    organization_id: int
+    organization_name: str
+
+
+def blank_page(*, key: uuid.UUID, held: list[int], now: datetime | None = None) -> BlankPage | None:
+    """The blank-form page of the invitation `key` among the `held` ones, in one narrow query:
+    open (opened or started; campaign neither closed nor cancelled; not expired), its draft
+    started and still empty, the survey version published. None in every other case, which
+    the full page handles (first opening, answers to show, a reason not to answer).
+
+    Hand-written SQL on a server-bound cursor, which PostgreSQL runs as a prepared statement:
+    this runs on every view of a customer's survey page, and there compiling the ORM query
+    (0.7 ms) and planning the five-table join on the server (0.4 ms) cost far more than
+    running it (0.1 ms)."""
+    from django.db import connection
+
+    held = [pk for pk in held if isinstance(pk, int)][-50:]
+    if not held:
+        return None
+    row = sqlcursor.fetchone(  # prepared on PostgreSQL after a few runs
+        _blank_page_sql(connection.vendor, len(held)),
+        [
+            key if connection.vendor == "postgresql" else key.hex,  # as UUIDField stores it
+            *held,
+            *_BLANK_PAGE_STATES,
+            connection.ops.adapt_datetimefield_value(now or timezone.now()),
+            Response.Status.DRAFT,
+            Survey.Status.PUBLISHED,
+        ],
+    )
+    if row is None:
+        return None
+    language, client_id, draft, survey_id, published_at, org_id, org_name = row
+    if isinstance(draft, str):  # JSON text, as Django's backends read jsonb and JSON columns
+        draft = json.loads(draft)
+    if draft:
+        return None  # answers to show: the full page
+    return BlankPage(
+        language=language,
+        client_id=str(client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)),
+        survey_id=survey_id,
+        published_at=instant(published_at),
+        organization_id=org_id,
+        organization_name=org_name,
+    )
+
+
+_BLANK_PAGE_STATES = (
+    Invitation.Status.OPENED,
+    Invitation.Status.STARTED,
+    Campaign.Status.CLOSED,
+    Campaign.Status.CANCELLED,
+)
+
+
+@lru_cache(maxsize=128)
+def _blank_page_sql(vendor: str, held: int) -> str:
+    from django.db import connection
+
+    name = {
+        alias: connection.ops.quote_name(model._meta.db_table)
+        for alias, model in {
+            "i": Invitation,
+            "c": Campaign,
+            "r": Response,
+            "s": Survey,
+            "o": Organization,
+        }.items()
+    }
+    return (
+        "SELECT i.language, r.client_id, r.draft, s.id, s.published_at, o.id, o.name "  # noqa: S608
+        f"FROM {name['i']} i "
+        f"JOIN {name['c']} c ON c.id = i.campaign_id "
+        f"JOIN {name['r']} r ON r.id = i.response_id "
+        f"JOIN {name['s']} s ON s.id = r.survey_id "
+        f"JOIN {name['o']} o ON o.id = c.organization_id "
+        "WHERE i.key = %s AND i.id IN ({}) AND i.status IN (%s, %s) "
+        "AND c.status NOT IN (%s, %s) AND c.expires_at > %s "
+        "AND r.status = %s AND s.status = %s AND s.published_at IS NOT NULL"
+    ).format(", ".join(["%s"] * held))
+
+
+def instant(value) -> datetime:
+    """A timestamp as the ORM reads it (aware), from any database's raw cursor."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 @transaction.atomic

@@ -8,6 +8,20 @@ from . import public, views
 STAFF = "o/<slug:org_slug>/outreach/"
 R = "r/<uuid:key>/"
 
+# The customer's pages (public; docs/outreach.md), first in the URL list: every view of a
+# customer's survey page resolves its address, and the staff patterns need not be tried first.
+public_urlpatterns = [
+    path(R, public.RespondView.as_view(), name="outreach_respond"),
+    path(f"{R}autosave/", public.AutosaveView.as_view(), name="outreach_autosave"),
+    path(f"{R}submit/", public.SubmitView.as_view(), name="outreach_submit"),
+    path(f"{R}upload/", public.UploadView.as_view(), name="outreach_upload"),
+    path(f"{R}thanks/", public.ReceiptView.as_view(), name="outreach_receipt"),
+    path(f"{R}evidence/<uuid:evidence>/", public.EvidenceView.as_view(), name="outreach_evidence"),
+    path("i/<str:token>/", public.link, name="outreach_link"),
+    path("q/<str:key>/", public.anonymous, name="outreach_anonymous"),
+    path("u/<str:value>/", public.unsubscribe, name="outreach_unsubscribe"),
+]
+
 urlpatterns = [
     # staff
     path(f"{STAFF}contacts/", views.contact_list, name="outreach_contacts"),
@@ -67,14 +81,4 @@ urlpatterns = [
         views.campaign_export,
         name="outreach_campaign_export",
     ),
-    # the customer's pages (public; docs/outreach.md)
-    path("i/<str:token>/", public.link, name="outreach_link"),
-    path("q/<str:key>/", public.anonymous, name="outreach_anonymous"),
-    path("u/<str:value>/", public.unsubscribe, name="outreach_unsubscribe"),
-    path(R, public.RespondView.as_view(), name="outreach_respond"),
-    path(f"{R}autosave/", public.AutosaveView.as_view(), name="outreach_autosave"),
-    path(f"{R}submit/", public.SubmitView.as_view(), name="outreach_submit"),
-    path(f"{R}upload/", public.UploadView.as_view(), name="outreach_upload"),
-    path(f"{R}thanks/", public.ReceiptView.as_view(), name="outreach_receipt"),
-    path(f"{R}evidence/<uuid:evidence>/", public.EvidenceView.as_view(), name="outreach_evidence"),
 ]

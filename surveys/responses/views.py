@@ -127,6 +127,18 @@ class FormEngineMixin:
         errors: list[tuple[str, str]] | None = None,
         status: int = 200,
     ):
+        context = self.form_page_context(survey=survey, response=response, raw=raw, errors=errors)
+        return render(request, self.template_name, context, status=status)
+
+    def form_page_context(
+        self,
+        *,
+        survey: Survey,
+        response: Response | None,
+        raw: dict[str, Any],
+        errors: list[tuple[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        """The form page's context; `sections_html` is set when the form is the blank one."""
         blank = None
         if (
             not raw
@@ -180,7 +192,7 @@ class FormEngineMixin:
             "org": getattr(self, "org", None),
             **self.form_context(response),
         }
-        return render(request, self.template_name, context, status=status)
+        return context
 
     def receipt_url(self, response: Response) -> str:
         return self.endpoint_urls(response)["receipt"]

@@ -235,7 +235,10 @@ class InvitationDraftMixin(FormEngineMixin):
         if context["sections_html"] and response is not None and status == 200:
             # The blank form: from this process's shell, rendering the shell the first time.
             survey = kwargs["survey"]
-            key = shell_key(survey.pk, survey.published_at, self.invitation.language, self.org)
+            org = self.org
+            key = shell_key(
+                survey.pk, survey.published_at, self.invitation.language, org.pk, org.name
+            )
             markers = {"key": str(uuid.uuid4()), "client": str(uuid.uuid4())}
             markers["csrf"] = secrets.token_hex(32)
             urls = endpoint_urls(markers["key"])
@@ -273,13 +276,13 @@ def endpoint_urls(key) -> dict[str, str]:
     }
 
 
-def shell_key(survey_id: int, published_at, language: str, organization) -> tuple:
+def shell_key(
+    survey_id: int, published_at, language: str, organization_id: int, organization_name: str
+) -> tuple:
     """What the blank page shows besides the per-request values: the survey version (frozen
     while published; `published_at` changes when it is published again), the language and
     the organisation's name."""
-    if hasattr(organization, "pk"):
-        organization = (organization.pk, organization.name)
-    return (survey_id, published_at, i18n.language_of(language), *organization)
+    return (survey_id, published_at, i18n.language_of(language), organization_id, organization_name)
 
 
 def page_from_shell(request, key):
@@ -297,7 +300,8 @@ def page_from_shell(request, key):
             page.survey_id,
             page.published_at,
             page.language,
-            (page.organization_id, page.organization_name),
+            page.organization_id,
+            page.organization_name,
         )
     )
     html = (

@@ -291,9 +291,16 @@ def launch_part(args) -> dict:
         services.cancel_campaign(campaign=campaign)
         # The senders still queued find their rows cancelled: let them finish first, so that
         # the ceiling after the campaign times no-op tasks only.
+        # (No task waiting and no message in a sender's hand for 2 s: a worker's prefetched
+        # tasks are not in the queue any more.)
         quiet_since = time.monotonic()
         while time.monotonic() - quiet_since < 2:
-            if channel_len():
+            in_hand = count(
+                "SELECT count(*) FROM messaging_message WHERE organization_id = %s "
+                "AND state = 'sending'",
+                [org.pk],
+            )
+            if channel_len() or in_hand:
                 quiet_since = time.monotonic()
             time.sleep(0.05)
         noop_after = noop_block(args.noop)

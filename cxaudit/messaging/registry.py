@@ -32,9 +32,10 @@ class Extra:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-# Messages one build_many call prepares: enough to share the queries, few enough that what it
-# checks ("still wanted") is a few milliseconds old when each message goes.
-BUILD_CHUNK = 25
+# Messages one build_many call prepares: enough to share its queries (50 rather than 25 made a
+# 100,000-invitation campaign send a fifth faster, bench/outreach.py), few enough that what it
+# checks ("still wanted") is a fraction of a second old when each message goes.
+BUILD_CHUNK = 50
 
 BuildMany = Callable[[list["Message"]], dict[int, "Extra | Exception"]]
 

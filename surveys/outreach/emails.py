@@ -20,12 +20,14 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from cxaudit.bulkinsert import insert_arrays
 from cxaudit.messaging import registry
 from cxaudit.messaging.registry import Extra, Skip
 
@@ -232,25 +234,39 @@ def new_links(invitations: list[Invitation]) -> list[str]:
     """A personal token for each email (one per invitation given), their hashes stored in one
     insert; the absolute links, in the same order."""
     tokens = [secrets.token_urlsafe(32) for _ in invitations]
-    InvitationLink.objects.bulk_create(
-        InvitationLink(invitation=invitation, token_hash=token_hash(token))
-        for invitation, token in zip(invitations, tokens, strict=True)
-    )
+    if connection.vendor == "postgresql":  # the hashes as one array (cxaudit/bulkinsert.py)
+        insert_arrays(
+            InvitationLink,
+            columns={
+                "invitation_id": [invitation.pk for invitation in invitations],
+                "token_hash": [token_hash(token) for token in tokens],
+            },
+        )
+    else:
+        InvitationLink.objects.bulk_create(
+            InvitationLink(invitation=invitation, token_hash=token_hash(token))
+            for invitation, token in zip(invitations, tokens, strict=True)
+        )
     path = reverse("surveys:outreach_link", args=["TOKEN"])
     head, tail = path.split("TOKEN", 1)
     return [absolute(head + token + tail) for token in tokens]
 
 
 def _load(invitation_ids) -> dict[int, Invitation]:
-    # One query, no ordering: this runs for every few emails sent.
-    return {
-        invitation.pk: invitation
-        for invitation in Invitation.objects.select_related(
-            "campaign__survey", "contact", "location"
-        )
+    """The invitations with their contact and location, and their campaigns (with survey and
+    location) loaded once each rather than joined to every invitation: two queries, no
+    ordering; this runs for every few emails sent."""
+    invitations = list(
+        Invitation.objects.select_related("contact", "location")
         .filter(pk__in=[pk for pk in invitation_ids if isinstance(pk, int)])
         .order_by()
-    }
+    )
+    campaigns = Campaign.objects.select_related("survey", "location").in_bulk(
+        {invitation.campaign_id for invitation in invitations}
+    )
+    for invitation in invitations:
+        invitation.campaign = campaigns[invitation.campaign_id]
+    return {invitation.pk: invitation for invitation in invitations}
 
 
 def _build_many(messages, *, reminder_of) -> dict[int, Extra | Exception]:

@@ -4,10 +4,13 @@ by location and by day."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import TruncDate
 
@@ -21,6 +24,15 @@ ENGAGED = {
     "started": (Invitation.Status.STARTED, Invitation.Status.COMPLETED),
     "completed": (Invitation.Status.COMPLETED,),
 }
+
+
+# A campaign's figures that took t seconds to compute are reused for REUSE × t seconds (whole
+# seconds, at most REUSE_CAP) by every page polling them: at 100,000 invitations the passes take
+# about 0.2–0.5 s, and a page open while a campaign sends polls every 2 s; a small campaign's
+# figures (milliseconds) are never reused.
+REUSE = 10
+REUSE_CAP = 30
+_clock = time.monotonic
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -160,3 +172,18 @@ def campaign_progress(
         row["completed"] += done_by_day.get(d, 0)
     progress.by_day = list(buckets.values())[-60:]
     return progress
+
+
+def live_progress(campaign: Campaign, *, location_ids: Collection[int] | None = None) -> dict:
+    """`campaign_progress(...).as_dict()`, shared for a moment through the cache when computing
+    it is costly (REUSE above), for the campaign page's polling."""
+    scope = "all" if location_ids is None else ",".join(map(str, sorted(location_ids)))
+    key = f"outreach.progress.{campaign.pk}.{hashlib.sha256(scope.encode()).hexdigest()[:20]}"
+    data = cache.get(key)
+    if data is None:
+        started = _clock()
+        data = campaign_progress(campaign, location_ids=location_ids).as_dict()
+        reuse = min(REUSE_CAP, int(REUSE * (_clock() - started)))
+        if reuse >= 1:
+            cache.set(key, data, reuse)
+    return data

@@ -29,7 +29,7 @@ from .forms import (
     TestEmailForm,
 )
 from .models import Campaign, Contact, ContactImport, Invitation
-from .progress import campaign_progress
+from .progress import campaign_progress, live_progress
 
 
 def _visible_location_ids(request) -> set[int] | None:
@@ -232,15 +232,13 @@ def campaign_detail(request, pk: int):
 @org_view(Cap.VIEW_CAMPAIGNS)
 def campaign_status(request, pk: int):
     campaign = _campaign(request, pk)
-    data = campaign_progress(campaign, location_ids=_visible_location_ids(request)).as_dict()
-    data.update(
-        {
-            "status": campaign.status,
-            "status_label": campaign.get_status_display(),
-            "written": campaign.invited_count,
-            "skipped": campaign.skipped_count,
-        }
-    )
+    data = {
+        **live_progress(campaign, location_ids=_visible_location_ids(request)),
+        "status": campaign.status,
+        "status_label": campaign.get_status_display(),
+        "written": campaign.invited_count,
+        "skipped": campaign.skipped_count,
+    }
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response

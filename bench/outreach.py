@@ -612,6 +612,11 @@ def page_part(args) -> dict:
             f"q-{q.code}={answer_for(q.type)}" for q in survey.questions.order_by("pk")
         )
         seconds, conc = args.seconds, args.concurrency
+
+        def get_forms() -> dict:  # each form's page in turn, for `seconds`
+            requests = [(lambda f=f: http_get(port, f[2], f[1])[0]) for f in forms]
+            return load(port, requests * (10**6 // max(1, len(forms))), seconds, conc)
+
         http_get(port, "/bench/minimal/", "")
         rounds = []
         for _ in range(3):  # alternate, so that a busier machine affects both alike
@@ -621,30 +626,13 @@ def page_part(args) -> dict:
                 seconds,
                 conc,
             )
-            page = load(
-                port,
-                [
-                    (lambda f=f: http_get(port, f[2], f[1])[0])
-                    for f in forms * (10**6 // max(1, len(forms)))
-                ],
-                seconds,
-                conc,
-            )
-            rounds.append((ceiling, page))
+            rounds.append((ceiling, get_forms()))
         # The same pages once answers are saved (a customer coming back to a draft): these are
         # rendered in full, not from the blank form's shell. Reported, no target.
         for _inv, cookie, location, csrf in forms:
             status, _ = http_post(port, location + "autosave/", cookie, answers, csrf)
             assert status == 200, status
-        resumed = load(
-            port,
-            [
-                (lambda f=f: http_get(port, f[2], f[1])[0])
-                for f in forms * (10**6 // max(1, len(forms)))
-            ],
-            seconds,
-            conc,
-        )
+        resumed = get_forms()
         submit = load(
             port,
             [

@@ -9,15 +9,14 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core import mail, signing
+from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from cxaudit.messaging import services as outbox
 from surveys.models import Invitation
-from surveys.outreach import launch, public, services
+from surveys.outreach import public
 from surveys.responses import shells
-from tests.outreach.helpers import campaign, contacts, token_in
+from tests.outreach.helpers import token_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,9 @@ def locmem(settings):
 
 
 @pytest.fixture
-def sent(org, program_admin, location):
-    """A campaign sent to two contacts, the second in French: their links."""
-    people = contacts(org, 2, location=location)
-    people[1].language = "fr"
-    people[1].save()
-    c = campaign(org, actor=program_admin)
-    services.launch_campaign(campaign=c, actor=program_admin)
-    launch.write_invitations(campaign_id=c.pk)
-    outbox.deliver_due()
-    by_to = {m.to[0].split("<")[-1].rstrip(">"): m for m in mail.outbox}
+def sent_links(sent):
+    """The personal links of the conftest's campaign (the second contact speaks French)."""
+    c, people, by_to = sent
     return c, [f"/i/{token_in(by_to[p.email].body)}/" for p in people]
 
 
@@ -53,9 +45,9 @@ def opened(link: str) -> tuple[Client, str]:
 
 
 def test_the_page_from_the_shell_is_the_full_page_in_one_query(
-    sent, monkeypatch, django_assert_num_queries
+    sent_links, monkeypatch, django_assert_num_queries
 ):
-    _, links = sent
+    _, links = sent_links
     for link in links:  # English and French
         browser, form = opened(link)
         with django_assert_num_queries(1):  # the invitation's state; no session, no template
@@ -76,8 +68,8 @@ def test_the_page_from_the_shell_is_the_full_page_in_one_query(
         assert CSRF.search(fast.content).group(0) != CSRF.search(full.content).group(0)
 
 
-def test_the_shell_follows_the_language_and_the_organisation_name(sent, org):
-    _, links = sent
+def test_the_shell_follows_the_language_and_the_organisation_name(sent_links, org):
+    _, links = sent_links
     english, english_form = opened(links[0])
     french, french_form = opened(links[1])
     assert b'<html lang="fr">' in french.get(french_form).content
@@ -88,15 +80,15 @@ def test_the_shell_follows_the_language_and_the_organisation_name(sent, org):
     assert b"Northline &lt;Rail&gt; &amp; Co" in page and b"<Rail>" not in page
 
 
-def test_saved_answers_are_shown_not_the_blank_form(sent):
-    _, links = sent
+def test_saved_answers_are_shown_not_the_blank_form(sent_links):
+    _, links = sent_links
     browser, form = opened(links[0])
     assert browser.post(form + "autosave/", {"q-sat": "2"}).status_code == 200
     assert b'value="2" checked' in browser.get(form).content
 
 
-def test_a_closed_expired_or_answered_invitation_never_gets_the_blank_form(sent):
-    c, links = sent
+def test_a_closed_expired_or_answered_invitation_never_gets_the_blank_form(sent_links):
+    c, links = sent_links
     browser, form = opened(links[0])
     Invitation.objects.filter(campaign=c).update(status="expired", next_reminder_at=None)
     r = browser.get(form)
@@ -116,8 +108,8 @@ def test_a_closed_expired_or_answered_invitation_never_gets_the_blank_form(sent)
     assert browser.get(form)["Location"] == form + "thanks/"
 
 
-def test_the_session_is_a_signed_cookie_and_no_session_row(sent):
-    _, links = sent
+def test_the_session_is_a_signed_cookie_and_no_session_row(sent_links):
+    _, links = sent_links
     browser = Client()
     r = browser.get(links[0])
     cookie = r.cookies[public.RESPONDENT_COOKIE]
@@ -138,8 +130,8 @@ def test_the_session_is_a_signed_cookie_and_no_session_row(sent):
         assert page.status_code == 404 and b"Open your link again" in page.content
 
 
-def test_an_old_session_cookie_holds_nothing(sent, settings):
-    _, links = sent
+def test_an_old_session_cookie_holds_nothing(sent_links, settings):
+    _, links = sent_links
     browser, form = opened(links[0])
     settings.SESSION_COOKIE_AGE = -1  # every cookie signed before now is too old
     page = browser.get(form)

@@ -28,20 +28,6 @@ def locmem(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture
-def sent(org, program_admin, location):
-    """A campaign sent to three contacts (the second speaks French): their emails."""
-    people = contacts(org, 3, location=location)
-    people[1].language = "fr"
-    people[1].save()
-    c = campaign(org, actor=program_admin)
-    services.launch_campaign(campaign=c, actor=program_admin)
-    launch.write_invitations(campaign_id=c.pk)
-    outbox.deliver_due()
-    by_to = {m.to[0].split("<")[-1].rstrip(">"): m for m in mail.outbox}
-    return c, people, by_to
-
-
 def link(sent, i: int = 0) -> str:
     _, people, by_to = sent
     return f"/i/{token_in(by_to[people[i].email].body)}/"

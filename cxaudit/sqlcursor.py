@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.utils import timezone
 
 
 @contextmanager
@@ -67,3 +69,11 @@ def _fetchone(db, sql: str, params: list[Any]) -> tuple | None:
     with server_cursor(db) as prepared:
         prepared.execute(sql, params)
         return prepared.fetchone()
+
+
+def aware(value: datetime | str) -> datetime:
+    """A timestamp column as the ORM reads it (aware), from any database's raw cursor: SQLite
+    gives naive UTC (or text), PostgreSQL an aware value."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)

@@ -100,7 +100,14 @@ class Held:
 
     @classmethod
     def of(cls, request) -> Held:
-        value = request.COOKIES.get(RESPONDENT_COOKIE)
+        """The request's cookie, its signature checked once per request."""
+        held = getattr(request, "_outreach_held", None)
+        if held is None:
+            held = request._outreach_held = cls._read(request.COOKIES.get(RESPONDENT_COOKIE))
+        return held
+
+    @classmethod
+    def _read(cls, value: str | None) -> Held:
         if not value:
             return cls()
         try:
@@ -207,10 +214,7 @@ class InvitationDraftMixin(FormEngineMixin):
                 return link_page(request, state.reason, language=invitation.language)
             self.org = invitation.campaign.organization
             response = super().dispatch(request, *args, **kwargs)
-        response["Content-Language"] = i18n.language_of(invitation.language)
-        # No secret is in these addresses, and the form posts to itself: with no-referrer
-        # browsers send "Origin: null" on every POST, which the CSRF check must refuse.
-        return _public(response, referrer="same-origin")
+        return _form_page(response, invitation.language)
 
     def get_draft(self) -> Response:
         if self.invitation.response is not None:
@@ -309,10 +313,14 @@ def page_from_shell(request, key):
         if shell is not None
         else None
     )
-    if html is None:
-        return None
-    response = HttpResponse(html)
-    response["Content-Language"] = i18n.language_of(page.language)
+    return _form_page(HttpResponse(html), page.language) if html is not None else None
+
+
+def _form_page(response, language: str):
+    """The headers of every page under /r/<key>/ (the full path's and the shell's)."""
+    response["Content-Language"] = i18n.language_of(language)
+    # No secret is in these addresses, and the form posts to itself: with no-referrer
+    # browsers send "Origin: null" on every POST, which the CSRF check must refuse.
     return _public(response, referrer="same-origin")
 
 

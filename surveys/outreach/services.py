@@ -10,7 +10,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from django.db import transaction
@@ -341,7 +341,7 @@ def blank_page(*, key: uuid.UUID, held: list[int], now: datetime | None = None) 
         language=language,
         client_id=str(client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)),
         survey_id=survey_id,
-        published_at=instant(published_at),
+        published_at=sqlcursor.aware(published_at),
         organization_id=org_id,
         organization_name=org_name,
     )
@@ -380,13 +380,6 @@ def _blank_page_sql(vendor: str, held: int) -> str:
         "AND c.status NOT IN (%s, %s) AND c.expires_at > %s "
         "AND r.status = %s AND s.status = %s AND s.published_at IS NOT NULL"
     ).format(", ".join(["%s"] * held))
-
-
-def instant(value) -> datetime:
-    """A timestamp as the ORM reads it (aware), from any database's raw cursor."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 @transaction.atomic
